@@ -1,0 +1,546 @@
+"""Exact activation regions and breakpoints of a scalar-input network.
+
+For a network :math:`N:\\mathbb{R}\\to\\mathbb{R}^m` with piecewise-linear
+activations, the real line splits into *activation regions*
+:math:`[l_r, r_r]` on which every hidden neuron stays on one piece of its
+activation, so that
+
+.. math::
+
+    N(x) = s_r x + c_r \\qquad (l_r \\le x \\le r_r).
+
+A *region boundary* is where some neuron's pre-activation crosses a knot of
+its activation; a *breakpoint* is a boundary where the slope :math:`s_r`
+actually changes.  A switch whose effect cancels, a neuron that only touches
+a knot, or a neuron that is constant on an interval is a boundary (or
+nothing) but never a breakpoint:
+
+>>> import pwlinear as pl
+>>> net = pl.Network([([[1.0], [1.0]], [0.0, 0.0]), ([[1.0, -1.0]], [0.0])])
+>>> r = pl.regions(net)          # two identical neurons whose effects cancel
+>>> r.left, r.right
+(array([-inf,   0.]), array([ 0., inf]))
+>>> pl.breakpoints(net)
+array([], dtype=float64)
+
+The partition is computed layer by layer: on each piece of the line every
+neuron is an affine function of ``x``; pieces split where a pre-activation
+crosses a knot; the activation pattern then maps the affine functions through
+the next layer.  The last hidden layer is handled as a sorted list of switch
+events with running sums, so one hidden layer costs a sort.  Every slope
+comparison is certified by a rigorous floating-point error bound and settled
+in exact rational arithmetic when the bound cannot decide it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from pwlinear._validation import check_interval, check_output
+from pwlinear.activations import Activation
+from pwlinear.network import Network, as_network
+
+__all__ = ["Regions", "regions", "breakpoints", "to_piecewise"]
+
+_U = 2.0**-53  # unit roundoff of float64
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+def _gamma(n: Any) -> Any:
+    """Higham's :math:`\\gamma_n = n u / (1 - n u)`, the bound for n rounded operations."""
+    nu = np.asarray(n, dtype=np.float64) * _U
+    return nu / (1.0 - nu)
+
+
+def _crossings(a: FloatArray, c: FloatArray, knots: FloatArray) -> FloatArray:
+    """Where each affine pre-activation ``a x + c`` meets each knot: ``(knot - c) / a``."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return (knots - c[..., None]) / a[..., None]  # type: ignore[no-any-return]
+
+
+def _states(a: FloatArray, c: FloatArray, t: FloatArray, left: FloatArray, knots: FloatArray) -> IntArray:
+    """State of each neuron just right of ``left``, from the same crossings ``t`` used to split.
+
+    Increasing neurons have crossed the knots with ``t <= left``; decreasing
+    ones are still above the knots with ``t > left``; constant ones sit where
+    ``c`` is (the left piece at a knot).  Deriving the state from ``t`` keeps
+    states and splits consistent in floating point.
+    """
+    crossed = np.count_nonzero(t <= left[:, None, None], axis=-1)
+    flat = np.searchsorted(knots, c, side="left")
+    return np.where(a > 0, crossed, np.where(a < 0, knots.size - crossed, flat))
+
+
+def _small_int(a: NDArray[Any]) -> NDArray[Any]:
+    return a.astype(np.int8 if a.size == 0 or int(a.max(initial=0)) < 127 else np.int32)
+
+
+def _segmented_cumsum(first: NDArray[Any], steps: NDArray[Any], step_parent: IntArray, n_steps: IntArray) -> NDArray[Any]:
+    """Running sums restarted in each parent: parent ``p`` yields ``first[p]`` then
+    ``first[p] + steps[g0]``, ... over its own steps, all parents concatenated."""
+    n = first.shape[0]
+    width = int(n_steps.max(initial=0)) + 1
+    pad = np.zeros((n, width) + first.shape[1:], dtype=np.result_type(first, steps))
+    pad[:, 0] = first
+    start = np.cumsum(n_steps) - n_steps
+    rank = np.arange(step_parent.size) - start[step_parent] + 1
+    pad[step_parent, rank] = steps
+    np.cumsum(pad, axis=1, out=pad)
+    valid = np.arange(width) <= n_steps[:, None]
+    return pad[valid]
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Switches of the last hidden layer, sorted by position."""
+
+    s0: NDArray[Any]  # (n_parents, width) states just right of each parent's left edge
+    parent: IntArray  # (n_regions,) parent piece of each region
+    region: IntArray  # (n_events,) region that begins at the switch
+    neuron: IntArray  # (n_events,)
+    old: IntArray  # (n_events,) state before the switch
+    new: IntArray  # (n_events,) state after
+
+
+@dataclass(frozen=True, eq=False)
+class Regions:
+    """Activation regions :math:`N(x) = s_r x + c_r` for :math:`l_r \\le x \\le r_r`.
+
+    Attributes
+    ----------
+    left, right : ndarray, shape (n_regions,)
+        Region ends; ``left[0]`` and ``right[-1]`` are the analysed interval's
+        ends (``-inf`` and ``inf`` on the whole line) and ``right[r] == left[r + 1]``.
+    slope, intercept : ndarray, shape (n_regions,) or (n_regions, n_outputs)
+        The network on each region; 1-D for one output (or ``output=k``).
+    is_breakpoint : ndarray of bool, shape (n_regions - 1,)
+        Whether the slope changes at each interior boundary ``right[:-1]``.
+    n_inactive : ndarray of int, shape (n_regions,)
+        Number of hidden neurons on an inactive piece in each region.
+    activations : tuple of Activation
+        The hidden layers' activations.
+
+    Examples
+    --------
+    >>> import pwlinear as pl
+    >>> r = pl.regions(pl.shifted_relus([1.0, -2.0], [0.0, 1.0]))
+    >>> len(r), r.slope, r.n_inactive
+    (3, array([ 0.,  1., -1.]), array([2, 1, 0]))
+    >>> r.patterns[0].astype(int)
+    array([[0, 0],
+           [1, 0],
+           [1, 1]])
+    >>> r.switches
+    (array([[0, 0]]), array([[0, 1]]))
+    """
+
+    left: FloatArray
+    right: FloatArray
+    slope: FloatArray
+    intercept: FloatArray
+    is_breakpoint: NDArray[np.bool_]
+    n_inactive: IntArray
+    activations: tuple[Activation, ...]
+    _dense_states: tuple[NDArray[Any], ...] = field(repr=False)
+    _events: _Events | None = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for v in (self.left, self.right, self.slope, self.intercept, self.is_breakpoint, self.n_inactive):
+            v.flags.writeable = False
+
+    def __len__(self) -> int:
+        return int(self.left.size)
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        return len(self)
+
+    @property
+    def boundaries(self) -> FloatArray:
+        """Interior region boundaries ``right[:-1]``: every point where the pattern changes."""
+        return self.right[:-1]
+
+    @property
+    def breakpoints(self) -> FloatArray:
+        """The boundaries where the slope changes."""
+        out: FloatArray = self.boundaries[self.is_breakpoint]
+        return out
+
+    @cached_property
+    def states(self) -> tuple[NDArray[Any], ...]:
+        """Per hidden layer, ``(n_regions, width)`` index of each neuron's activation piece."""
+        out = list(self._dense_states)
+        ev = self._events
+        if ev is not None:
+            n = len(self)
+            delta = np.zeros((n, ev.s0.shape[1]), dtype=np.int32)
+            np.add.at(delta, (ev.region, ev.neuron), ev.new - ev.old)
+            # restart the running sum in every parent: cancel what earlier parents accumulated
+            starts = np.flatnonzero(np.r_[True, ev.parent[1:] != ev.parent[:-1]])
+            per_parent = np.add.reduceat(delta, starts, axis=0)
+            delta[starts[1:]] -= np.cumsum(per_parent, axis=0)[:-1]
+            st = ev.s0[ev.parent] + np.cumsum(delta, axis=0)
+            out.append(_small_int(st))
+        for s in out:
+            s.flags.writeable = False
+        return tuple(out)
+
+    @cached_property
+    def patterns(self) -> tuple[NDArray[np.bool_], ...]:
+        """Per hidden layer, ``(n_regions, width)`` bool: which neurons are active."""
+        out = []
+        for act, s in zip(self.activations, self.states):
+            p = act.active[s]
+            p.flags.writeable = False
+            out.append(p)
+        return tuple(out)
+
+    @cached_property
+    def switches(self) -> tuple[IntArray, ...]:
+        """Per interior boundary, a ``(k, 2)`` array of the ``(layer, neuron)`` pairs that change state."""
+        pairs = []
+        for layer, s in enumerate(self.states):
+            b, i = np.nonzero(s[1:] != s[:-1])
+            pairs.append(np.stack([b, np.full_like(b, layer), i], axis=1))
+        allp = np.concatenate(pairs) if pairs else np.zeros((0, 3), dtype=np.intp)
+        allp = allp[np.lexsort((allp[:, 2], allp[:, 1], allp[:, 0]))]
+        cuts = np.searchsorted(allp[:, 0], np.arange(1, len(self)))
+        return tuple(np.split(allp[:, 1:], cuts[:-1])) if len(self) > 1 else ()
+
+    def locate(self, x: ArrayLike) -> IntArray:
+        """Index of the region containing each ``x`` (the left one at a boundary)."""
+        xa = np.asarray(x, dtype=np.float64)
+        if np.any((xa < self.left[0]) | (xa > self.right[-1]) | np.isnan(xa)):
+            raise ValueError(
+                f"x must lie in [{self.left[0]}, {self.right[-1]}], the analysed interval"
+            )
+        return np.clip(np.searchsorted(self.right, xa, side="left"), 0, len(self) - 1)
+
+    def __call__(self, x: ArrayLike) -> FloatArray:
+        """The network evaluated through its regions, ``slope[r] * x + intercept[r]``."""
+        xa = np.asarray(x, dtype=np.float64)
+        r = self.locate(xa)
+        if self.slope.ndim == 1:
+            return self.slope[r] * xa + self.intercept[r]  # type: ignore[no-any-return]
+        return self.slope[r] * xa[..., None] + self.intercept[r]  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        lo, hi = self.left[0], self.right[-1]
+        return (
+            f"Regions(n_regions={len(self)}, n_breakpoints={int(self.is_breakpoint.sum())}, "
+            f"interval=({lo}, {hi}))"
+        )
+
+
+def _abs_chain(net: Network, dense: list[NDArray[Any]], rows: IntArray) -> FloatArray:
+    """Per region, :math:`|W_L| \\bar s_{L-1} |W_{L-1}| |s_{L-2}| \\cdots |s_1| |w_1|`, the sum of
+    absolute values of every term of the output slope (rows: region indices)."""
+    v = np.broadcast_to(np.abs(net.layers[0][0][:, 0]), (rows.size, net.layers[0][0].shape[0]))
+    for act, s, (W, _) in zip(net.activations, dense, net.layers[1:-1]):
+        v = (np.abs(act.slopes)[s[rows]] * v) @ np.abs(W).T
+    return (net.activations[-1].max_abs_slope * v) @ np.abs(net.layers[-1][0]).T  # type: ignore[no-any-return]
+
+
+def _n_ops(net: Network) -> int:
+    """Rounded operations along the longest chain that computes an output slope."""
+    return sum(W.shape[1] + 2 for W, _ in net.layers)
+
+
+def _exact_chain(net: Network, rows: list[NDArray[Any]]) -> NDArray[np.object_]:
+    """Exact slopes of the last hidden layer's pre-activations (as scaled integers; the
+    scale is the same for every region), given the earlier layers' states."""
+    layers = net.integer_layers()
+    v = layers[0][0][:, 0]
+    for act, s, (W, _, _, _) in zip(net.activations, rows, layers[1:]):
+        v = W.dot(act.integer_slopes[0][s.astype(np.intp)] * v)
+    return v
+
+
+def _partition(net: Network, lo: float, hi: float, cols: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], IntArray, tuple[NDArray[Any], ...], _Events | None]:
+    """Edges, output slopes and intercepts, breakpoint flags, inactive counts and states.
+
+    Breakpoints are kinks of the output columns ``cols``.
+    """
+    W0, b0 = net.layers[0]
+    A = W0[:, 0][None, :].copy()
+    C = b0[None, :].copy()
+    edges = np.array([lo, hi])
+    dense: list[NDArray[Any]] = []
+    inactive = np.zeros(1, dtype=np.intp)
+    acts = net.activations
+    if not acts:  # an affine map: one region
+        return edges, A, C, np.zeros(0, dtype=bool), inactive, (), None
+
+    # hidden layers but the last: split, then map the affine pieces through the next layer
+    for act, (W, b) in zip(acts[:-1], net.layers[1:-1]):
+        t = _crossings(A, C, act.knots)
+        inside = (t > edges[:-1, None, None]) & (t < edges[1:, None, None])
+        if inside.any():
+            new_edges = np.unique(np.concatenate([edges, t[inside]]))
+            parent = np.searchsorted(edges, new_edges[:-1], side="right") - 1
+            A, C, t = A[parent], C[parent], t[parent]
+            dense = [s[parent] for s in dense]
+            inactive = inactive[parent]
+            edges = new_edges
+        s = _states(A, C, t, edges[:-1], act.knots)
+        dense.append(_small_int(s))
+        inactive = inactive + np.count_nonzero(~act.active[s], axis=1)
+        slope = act.slopes[s]
+        A, C = (slope * A) @ W.T, (slope * C + act.offsets[s]) @ W.T + b
+
+    # the last hidden layer: switch events, sorted, with running sums of their effects
+    act = acts[-1]
+    W_out, b_out = net.layers[-1]
+    lo_e, hi_e = edges[:-1], edges[1:]
+    t = _crossings(A, C, act.knots)
+    s0 = _states(A, C, t, lo_e, act.knots)
+    p, i, k = np.nonzero((t > lo_e[:, None, None]) & (t < hi_e[:, None, None]))
+    x = t[p, i, k]
+    order = np.argsort(x, kind="stable")
+    p, i, k, x = p[order], i[order], k[order], x[order]
+    up = A[p, i] > 0
+    old = np.where(up, k, k + 1)
+    new = np.where(up, k + 1, k)
+    dslope = act.slopes[new] - act.slopes[old]
+    dA = (dslope * A[p, i])[:, None] * W_out[:, i].T
+    dC = (dslope * C[p, i] + (act.offsets[new] - act.offsets[old]))[:, None] * W_out[:, i].T
+    first = np.r_[True, x[1:] != x[:-1]] if x.size else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    gp = p[starts]  # parent of each group of simultaneous switches
+    n_groups = np.bincount(gp, minlength=lo_e.size)
+    GA = np.add.reduceat(dA, starts, axis=0) if x.size else dA
+    GC = np.add.reduceat(dC, starts, axis=0) if x.size else dC
+    sa0 = act.slopes[s0]
+    A0 = (sa0 * A) @ W_out.T
+    C0 = (sa0 * C + act.offsets[s0]) @ W_out.T + b_out
+    A_out = _segmented_cumsum(A0, GA, gp, n_groups)
+    C_out = _segmented_cumsum(C0, GC, gp, n_groups)
+    dinact = (act.active[old].astype(np.intp) - act.active[new].astype(np.intp))
+    G_inact = np.add.reduceat(dinact, starts) if x.size else dinact
+    inactive = _segmented_cumsum(inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups)
+
+    new_edges = np.sort(np.concatenate([edges, x[starts]]))
+    region_parent = np.repeat(np.arange(lo_e.size), n_groups + 1)
+    event_region = np.cumsum(first) + p  # region g + parent + 1 begins at group g
+    events = _Events(s0=_small_int(s0), parent=region_parent, region=event_region, neuron=i, old=old, new=new)
+    dense = [s[region_parent] for s in dense]
+
+    # which boundaries are breakpoints: certified float tests, exact where undecided
+    n_b = new_edges.size - 2
+    group_b = event_region[starts] - 1  # boundary index of each group
+    kink = np.zeros(n_b, dtype=bool)
+    # a group of simultaneous switches: its summed effect against the error of the float sum
+    size = np.diff(np.r_[starts, x.size])
+    absum = np.add.reduceat(np.abs(dA), starts, axis=0)[:, cols] if x.size else dA[:, cols]
+    single = size == 1
+    nonzero = (W_out[cols][:, i] != 0).T & (dslope != 0)[:, None]  # exact: a product of nonzeros
+    kink[group_b[single]] = nonzero[starts[single]].any(axis=1)
+    sure = np.abs(GA[:, cols]) > _gamma(size + 3)[:, None] * absum
+    multi = ~single
+    kink[group_b[multi]] = sure[multi].any(axis=1)
+    open_groups = np.flatnonzero(multi & ~sure.any(axis=1) & (absum > 0).any(axis=1))
+    # boundaries inherited from earlier layers: differences of two running sums, first against
+    # a bound for the whole network, then against the bound of the two regions
+    parent_b = np.setdiff1d(np.arange(n_b), group_b, assume_unique=True)
+    dAp = np.abs(A_out[parent_b + 1][:, cols] - A_out[parent_b][:, cols])
+    k_max = max(act.knots.size, 1)
+    g = _gamma(_n_ops(net) + 2 * int(n_groups.max(initial=0)) + 4) * (2 + 2 * k_max)
+    glob = g * _abs_chain_max(net)[cols]
+    sure_p = (dAp > 2.0 * glob).any(axis=1)
+    open_p = parent_b[~sure_p]
+    if open_p.size:
+        local = g * _abs_chain(net, dense, np.r_[open_p, open_p + 1])[:, cols]
+        sure_local = (dAp[~sure_p] > local[: open_p.size] + local[open_p.size :]).any(axis=1)
+        sure_p[np.flatnonzero(~sure_p)[sure_local]] = True
+        open_p = parent_b[~sure_p]
+    kink[parent_b] = sure_p
+    if open_p.size:
+        # the difference of the two slopes, carried through the layers on its own
+        decided, is_kink = _difference_test(net, cols, dense, events, open_p)
+        kink[open_p[decided]] = is_kink[decided]
+        open_p = open_p[~decided]
+    if open_groups.size or open_p.size:
+        _settle_exactly(net, cols, kink, dense, events, open_groups, starts, size, group_b, open_p)
+    return new_edges, A_out, C_out, kink, inactive, tuple(dense), events
+
+
+def _difference_test(
+    net: Network, cols: IntArray, dense: list[NDArray[Any]], ev: _Events, bounds: IntArray
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Slope change across boundaries ``bounds`` computed as one propagated difference.
+
+    With states :math:`S^L, S^R` on the two sides, the difference of the
+    pre-activation slopes obeys :math:`D_{l+1} = W_{l+1}(S^R_l D_l + (S^R_l - S^L_l) A^L_l)`,
+    so it is exactly zero when no path from a switched neuron reaches the
+    output, and its float error is at most :math:`\\gamma_N` times the same
+    recursion in absolute values.  Returns (decided, is_kink).
+    """
+    last = net.activations[-1]
+    delta = np.zeros(ev.s0.shape, dtype=np.intp)
+    np.add.at(delta, (ev.parent[ev.region], ev.neuron), ev.new - ev.old)
+    s_end = ev.s0 + delta  # last-layer states at the right end of each parent
+    left, right = bounds, bounds + 1
+    states_l = [s[left] for s in dense] + [s_end[ev.parent[left]]]
+    states_r = [s[right] for s in dense] + [ev.s0[ev.parent[right]]]
+    A = np.broadcast_to(net.layers[0][0][:, 0], (bounds.size, net.widths[1])).copy()
+    A_abs = np.abs(A)
+    D = np.zeros_like(A)
+    D_abs = np.zeros_like(A)
+    for act, sl, sr, (W, _) in zip(net.activations, states_l, states_r, net.layers[1:]):
+        SL, SR = act.slopes[sl], act.slopes[sr]
+        dS = SR - SL
+        D, D_abs = (SR * D + dS * A) @ W.T, (np.abs(SR) * D_abs + np.abs(dS) * A_abs) @ np.abs(W).T
+        A, A_abs = (SL * A) @ W.T, (np.abs(SL) * A_abs) @ np.abs(W).T
+    D, D_abs = np.abs(D[:, cols]), D_abs[:, cols]
+    bound = _gamma(2 * _n_ops(net) + 4) * (1 + max(last.knots.size, 1)) * D_abs
+    is_kink = (D > bound).any(axis=1)
+    decided = is_kink | (D_abs == 0).all(axis=1)
+    return decided, is_kink
+
+
+def _abs_chain_max(net: Network) -> FloatArray:
+    """:math:`|W_L| \\bar s_{L-1} \\cdots \\bar s_1 |w_1|` with every activation at its largest
+    slope: a bound on :func:`_abs_chain` for all regions at once."""
+    v = np.abs(net.layers[0][0][:, 0])
+    for act, (W, _) in zip(net.activations, net.layers[1:]):
+        v = np.abs(W) @ (act.max_abs_slope * v)
+    return v  # type: ignore[no-any-return]
+
+
+def _settle_exactly(
+    net: Network,
+    cols: IntArray,
+    kink: NDArray[np.bool_],
+    dense: list[NDArray[Any]],
+    ev: _Events,
+    groups: IntArray,
+    starts: IntArray,
+    size: IntArray,
+    group_b: IntArray,
+    parent_b: IntArray,
+) -> None:
+    """Decide the undecided boundaries in exact (scaled integer) arithmetic."""
+    slopes = net.activations[-1].integer_slopes[0]
+    W_out = net.integer_layers()[-1][0][cols]
+    for grp in groups:
+        region = int(ev.region[starts[grp]])
+        a = _exact_chain(net, [s[region] for s in dense])
+        sl = slice(int(starts[grp]), int(starts[grp] + size[grp]))
+        n, old, new = ev.neuron[sl], ev.old[sl], ev.new[sl]
+        total = W_out[:, n].dot((slopes[new] - slopes[old]) * a[n])
+        kink[group_b[grp]] = any(v != 0 for v in total)
+    for b in parent_b:
+        left, right = int(b), int(b) + 1
+        p_left, p_right = ev.parent[left], ev.parent[right]
+        s_right = ev.s0[p_right].astype(np.intp)
+        s_left = ev.s0[p_left].astype(np.intp).copy()
+        mine = ev.parent[ev.region] == p_left
+        np.add.at(s_left, ev.neuron[mine], (ev.new - ev.old)[mine])
+        sides = [
+            W_out.dot(slopes[st] * _exact_chain(net, [s[q] for s in dense]))
+            for q, st in ((left, s_left), (right, s_right))
+        ]
+        kink[b] = any(u != v for u, v in zip(*sides))
+
+
+def _prepare(net: Any, interval: Any, output: Any) -> tuple[Network, float, float, int | None]:
+    network = as_network(net)
+    if network.n_inputs != 1:
+        raise ValueError(
+            f"net must have a scalar input, but its first layer has {network.n_inputs} input "
+            "columns; analyse it along a line with pwlinear.restrict first"
+        )
+    lo, hi = check_interval(interval)
+    return network, lo, hi, check_output(output, network.n_outputs)
+
+
+def regions(net: Any, interval: Any = None, *, output: int | None = None) -> Regions:
+    """Activation regions of ``net`` on the whole line or an interval.
+
+    On region ``r`` the network is :math:`s_r x + c_r` for :math:`l_r \\le x \\le r_r`
+    and every hidden neuron stays on one piece of its activation.
+
+    Parameters
+    ----------
+    net : Network or sequence of (W, b)
+        A network with one input column.
+    interval : (lo, hi), optional
+        Analyse ``[lo, hi]`` only; default the whole real line.
+    output : int, optional
+        Report the slope of this output only and count only its kinks as
+        breakpoints; default all outputs.
+
+    Returns
+    -------
+    Regions
+
+    Examples
+    --------
+    >>> import pwlinear as pl
+    >>> r = pl.regions(pl.shifted_relus([1.0, 1.0], [0.0, 1.0]), (-5, 5))
+    >>> r.left, r.slope
+    (array([-5.,  0.,  1.]), array([0., 1., 2.]))
+    """
+    network, lo, hi, out = _prepare(net, interval, output)
+    cols = np.arange(network.n_outputs) if out is None else np.array([out])
+    edges, A, C, kink, inactive, dense, events = _partition(network, lo, hi, cols)
+    A, C = A[:, cols], C[:, cols]
+    if A.shape[1] == 1:
+        A, C = A[:, 0], C[:, 0]
+    return Regions(edges[:-1].copy(), edges[1:].copy(), A, C, kink, inactive, network.activations, dense, events)
+
+
+def breakpoints(net: Any, interval: Any = None, *, output: int | None = None) -> FloatArray:
+    """Sorted points where the slope of ``net`` changes, on the whole line or inside an interval.
+
+    Parameters
+    ----------
+    net : Network or sequence of (W, b)
+    interval : (lo, hi), optional
+        Report the kinks in the open interval ``(lo, hi)``; default the whole line.
+    output : int, optional
+        Only kinks of this output; default a kink of any output.
+
+    Examples
+    --------
+    >>> import pwlinear as pl
+    >>> net = pl.shifted_relus([1.0, 2.0, -3.0], [-1e6, 0.5, 3e7])
+    >>> pl.breakpoints(net)
+    array([-1.e+06,  5.e-01,  3.e+07])
+    >>> pl.breakpoints(net, (-100, 100))
+    array([0.5])
+    """
+    return regions(net, interval, output=output).breakpoints
+
+
+def to_piecewise(net: Any, interval: Any = None, *, output: int | None = None) -> Any:
+    """``net`` as a :class:`~pwlinear.PiecewiseLinear` with knots at its breakpoints.
+
+    With an interval, the knots are the breakpoints inside it and the end
+    pieces extend linearly beyond it.
+
+    Examples
+    --------
+    >>> import pwlinear as pl
+    >>> f = pl.to_piecewise(pl.shifted_relus([1.0, 1.0], [0.0, 1.0]))
+    >>> f.knots, f.slopes, f.intercepts
+    (array([0., 1.]), array([0., 1., 2.]), array([ 0.,  0., -1.]))
+    """
+    from pwlinear.piecewise import PiecewiseLinear
+
+    network = as_network(net)
+    if output is None and network.n_outputs != 1:
+        raise ValueError(
+            f"net has {network.n_outputs} outputs; choose one with output=k for to_piecewise"
+        )
+    r = regions(network, interval, output=output)
+    keep = np.r_[0, np.flatnonzero(r.is_breakpoint) + 1]
+    return PiecewiseLinear(r.breakpoints, r.slope[keep], r.intercept[keep])
