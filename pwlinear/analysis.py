@@ -34,6 +34,7 @@ in exact rational arithmetic when the bound cannot decide it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from pwlinear._exact import to_fraction
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -183,10 +185,10 @@ class Regions:
             n = len(self)
             delta = np.zeros((n, ev.s0.shape[1]), dtype=np.int32)
             np.add.at(delta, (ev.region, ev.neuron), ev.new - ev.old)
-            # restart the running sum in every parent: cancel what earlier parents accumulated
+            # restart the running sum in every parent: cancel what the previous parent added
             starts = np.flatnonzero(np.r_[True, ev.parent[1:] != ev.parent[:-1]])
             per_parent = np.add.reduceat(delta, starts, axis=0)
-            delta[starts[1:]] -= np.cumsum(per_parent, axis=0)[:-1]
+            delta[starts[1:]] -= per_parent[:-1]
             st = ev.s0[ev.parent] + np.cumsum(delta, axis=0)
             out.append(_small_int(st))
         for s in out:
@@ -264,10 +266,116 @@ def _exact_chain(net: Network, rows: list[NDArray[Any]]) -> NDArray[np.object_]:
     return v
 
 
-def _partition(net: Network, lo: float, hi: float, cols: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], IntArray, tuple[NDArray[Any], ...], _Events | None]:
+class _Undecided(Exception):
+    """A float comparison of the partition fell inside its error bound."""
+
+
+def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray]]:
+    """Per hidden layer, per neuron: bounds on the float error of its pre-activation slope
+    and intercept on any piece, :math:`\\gamma_N` times the all-active absolute chains."""
+    g = _gamma(_n_ops(net) + 4) * 1.01
+    W0, b0 = net.layers[0]
+    a_abs, c_abs = np.abs(W0[:, 0]), np.abs(b0)
+    out = []
+    for act, (W, b) in zip(net.activations, net.layers[1:]):
+        out.append((g * a_abs, g * c_abs))
+        a_abs = np.abs(W) @ (act.max_abs_slope * a_abs)
+        c_abs = np.abs(W) @ (act.max_abs_slope * c_abs + np.max(np.abs(act.offsets))) + np.abs(b)
+    return out
+
+
+def _local_bounds(net: Network, dense: list[NDArray[Any]]) -> tuple[FloatArray, FloatArray]:
+    """Per piece and neuron of the layer after ``dense``: the error bounds of
+    :func:`_layer_bounds` with each piece's own activation slopes (exact zeros stay zero)."""
+    g = _gamma(_n_ops(net) + 4) * 1.01
+    W0, b0 = net.layers[0]
+    n = dense[0].shape[0] if dense else 1
+    a_abs = np.broadcast_to(np.abs(W0[:, 0]), (n, W0.shape[0]))
+    c_abs = np.broadcast_to(np.abs(b0), (n, W0.shape[0]))
+    for act, s, (W, b) in zip(net.activations, dense, net.layers[1:]):
+        sl = np.abs(act.slopes)[s]
+        a_abs = (sl * a_abs) @ np.abs(W).T
+        c_abs = (sl * c_abs + np.abs(act.offsets)[s]) @ np.abs(W).T + np.abs(b)
+    return g * a_abs, g * c_abs
+
+
+def _moderate_range(net: Network, limit: float = 1e150) -> bool:
+    """True when every product of consecutive layers' weight magnitudes (and activation
+    slopes) stays within ``[1/limit, limit]``, so no float result under- or overflows
+    and the error bounds, which assume neither, hold."""
+    factors = []
+    for li, (W, b) in enumerate(net.layers):
+        vals = np.abs(np.concatenate([W.ravel(), b]))
+        nz = vals[vals > 0]
+        factors.append((nz.min(initial=1.0), nz.max(initial=1.0) * (W.shape[1] + 1)))
+        if li < len(net.activations):
+            sl = np.abs(net.activations[li].slopes)
+            snz = sl[sl > 0]
+            factors.append((snz.min(initial=1.0), snz.max(initial=1.0) + np.abs(net.activations[li].offsets).max(initial=0.0)))
+    logs = np.log10(np.array(factors))
+    for i in range(len(factors)):
+        lo = np.cumsum(logs[i:, 0])
+        hi = np.cumsum(logs[i:, 1])
+        if lo.min() < -np.log10(limit) or hi.max() > np.log10(limit):
+            return False
+    return True
+
+
+def _certify(
+    A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, bounds: tuple[FloatArray, FloatArray],
+    edges: FloatArray, edge_err: FloatArray, local: Any = None,
+) -> tuple[NDArray[np.bool_], FloatArray]:
+    """Raise :class:`_Undecided` unless every sign and order the float partition relies on is
+    certain; return the crossings inside each piece and the error bound of every crossing.
+
+    The bound of :math:`t = (k - c)/a` with :math:`|c - \\hat c| \\le e_c`,
+    :math:`|a - \\hat a| \\le e_a < |\\hat a|` is
+    :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` where :math:`n = k - c`, :math:`e_n = e_c + u|n|`.
+    """
+    try:
+        return _certify_with(A, C, t, knots, bounds, edges, edge_err)
+    except _Undecided:
+        if local is None:
+            raise
+        # the network-wide bounds were too coarse: retry with each piece's own bounds
+        return _certify_with(A, C, t, knots, local(), edges, edge_err)
+
+
+def _certify_with(
+    A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, bounds: tuple[FloatArray, FloatArray],
+    edges: FloatArray, edge_err: FloatArray,
+) -> tuple[NDArray[np.bool_], FloatArray]:
+    ea, ec = (np.atleast_2d(v) for v in bounds)
+    mag = np.abs(A)
+    if np.any((mag <= ea) & (ea > 0)):
+        raise _Undecided("sign of a pre-activation slope")
+    if knots.size and np.any((mag == 0) & (np.abs(C[..., None] - knots).min(axis=-1) <= ec)):
+        raise _Undecided("a constant pre-activation at a knot")
+    n = knots - C[..., None]
+    en = ec[..., None] + _U * np.abs(n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        den = (mag - ea)[..., None]
+        et = (en + np.abs(n) * ea[..., None] / mag[..., None]) / den + 2 * _U * np.abs(t)
+    et = np.where(mag[..., None] > 0, et * 1.01 + 1e-300, 0.0)
+    lo, hi = edges[:-1, None, None], edges[1:, None, None]
+    with np.errstate(invalid="ignore"):
+        near = (np.abs(t - lo) <= et + edge_err[:-1, None, None]) | (np.abs(t - hi) <= et + edge_err[1:, None, None])
+    if np.any(near & (mag[..., None] > 0)):
+        raise _Undecided("a crossing at a piece's end")
+    inside = (t > lo) & (t < hi)
+    x, e = t[inside], et[inside]
+    order = np.argsort(x, kind="stable")
+    x, e = x[order], e[order]
+    if np.any(np.diff(x) <= e[1:] + e[:-1]):
+        raise _Undecided("two crossings too close to order")
+    return inside, et
+
+
+def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], IntArray, tuple[NDArray[Any], ...], _Events | None]:
     """Edges, output slopes and intercepts, breakpoint flags, inactive counts and states.
 
-    Breakpoints are kinks of the output columns ``cols``.
+    Breakpoints are kinks of the output columns ``cols``.  With ``certify``,
+    raises :class:`_Undecided` when a float decision is not certain.
     """
     W0, b0 = net.layers[0]
     A = W0[:, 0][None, :].copy()
@@ -279,12 +387,23 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray) -> tuple[Floa
     if not acts:  # an affine map: one region
         return edges, A, C, np.zeros(0, dtype=bool), inactive, (), None
 
+    bounds = _layer_bounds(net) if certify else None
+    if certify and not _moderate_range(net):
+        raise _Undecided("weights too small or large for float error bounds")
+    edge_err = np.zeros(2)
     # hidden layers but the last: split, then map the affine pieces through the next layer
-    for act, (W, b) in zip(acts[:-1], net.layers[1:-1]):
+    for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
         t = _crossings(A, C, act.knots)
-        inside = (t > edges[:-1, None, None]) & (t < edges[1:, None, None])
+        if bounds is not None:
+            inside, et = _certify(
+                A, C, t, act.knots, bounds[li], edges, edge_err, lambda: _local_bounds(net, dense)
+            )
+        else:
+            inside = (t > edges[:-1, None, None]) & (t < edges[1:, None, None])
         if inside.any():
-            new_edges = np.unique(np.concatenate([edges, t[inside]]))
+            new_edges, first = np.unique(np.concatenate([edges, t[inside]]), return_index=True)
+            if bounds is not None:
+                edge_err = np.concatenate([edge_err, et[inside]])[first]
             parent = np.searchsorted(edges, new_edges[:-1], side="right") - 1
             A, C, t = A[parent], C[parent], t[parent]
             dense = [s[parent] for s in dense]
@@ -301,6 +420,8 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray) -> tuple[Floa
     W_out, b_out = net.layers[-1]
     lo_e, hi_e = edges[:-1], edges[1:]
     t = _crossings(A, C, act.knots)
+    if bounds is not None:
+        _certify(A, C, t, act.knots, bounds[-1], edges, edge_err, lambda: _local_bounds(net, dense))
     s0 = _states(A, C, t, lo_e, act.knots)
     p, i, k = np.nonzero((t > lo_e[:, None, None]) & (t < hi_e[:, None, None]))
     x = t[p, i, k]
@@ -451,7 +572,7 @@ def _settle_exactly(
         kink[b] = any(u != v for u, v in zip(*sides))
 
 
-def _prepare(net: Any, interval: Any, output: Any) -> tuple[Network, float, float, int | None]:
+def _prepare(net: Any, interval: Any, output: Any, exact: bool) -> tuple[Network, Any, Any, IntArray]:
     network = as_network(net)
     if network.n_inputs != 1:
         raise ValueError(
@@ -459,10 +580,13 @@ def _prepare(net: Any, interval: Any, output: Any) -> tuple[Network, float, floa
             "columns; analyse it along a line with pwlinear.restrict first"
         )
     lo, hi = check_interval(interval)
-    return network, lo, hi, check_output(output, network.n_outputs)
+    if exact and interval is not None:  # keep exact endpoints exact
+        lo, hi = (v if math.isinf(v) else to_fraction(e, "interval") for v, e in zip((lo, hi), interval))
+    out = check_output(output, network.n_outputs)
+    return network, lo, hi, np.arange(network.n_outputs) if out is None else np.array([out])
 
 
-def regions(net: Any, interval: Any = None, *, output: int | None = None) -> Regions:
+def regions(net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False) -> Regions:
     """Activation regions of ``net`` on the whole line or an interval.
 
     On region ``r`` the network is :math:`s_r x + c_r` for :math:`l_r \\le x \\le r_r`
@@ -477,10 +601,24 @@ def regions(net: Any, interval: Any = None, *, output: int | None = None) -> Reg
     output : int, optional
         Report the slope of this output only and count only its kinks as
         breakpoints; default all outputs.
+    exact : bool, default False
+        Return exact :class:`~fractions.Fraction` region ends, slopes and
+        intercepts (object arrays; the ends of the whole line stay
+        ``-inf``/``inf``).  Float weights are taken at their exact value.
 
     Returns
     -------
     Regions
+
+    Notes
+    -----
+    The float result is *certified*: every sign test and every comparison of
+    crossing points is checked against a rigorous error bound, and when one
+    cannot be decided in float the partition is computed exactly and rounded.
+    So the number of regions and breakpoints, their order and every
+    activation pattern always equal those of ``exact=True``, and each float
+    boundary is within a few ulps of the exact one (correctly rounded after
+    an exact fallback).
 
     Examples
     --------
@@ -488,17 +626,34 @@ def regions(net: Any, interval: Any = None, *, output: int | None = None) -> Reg
     >>> r = pl.regions(pl.shifted_relus([1.0, 1.0], [0.0, 1.0]), (-5, 5))
     >>> r.left, r.slope
     (array([-5.,  0.,  1.]), array([0., 1., 2.]))
+    >>> pl.regions(pl.shifted_relus([1.0], [0.1]), exact=True).right
+    array([Fraction(3602879701896397, 36028797018963968), inf], dtype=object)
     """
-    network, lo, hi, out = _prepare(net, interval, output)
-    cols = np.arange(network.n_outputs) if out is None else np.array([out])
-    edges, A, C, kink, inactive, dense, events = _partition(network, lo, hi, cols)
+    network, lo, hi, cols = _prepare(net, interval, output, exact)
+    if not exact:
+        try:
+            edges, A, C, kink, inactive, dense, events = _partition(network, lo, hi, cols)
+        except _Undecided:
+            exact_fallback = True
+        else:
+            exact_fallback = False
+    if exact or exact_fallback:
+        from pwlinear._exact_partition import exact_partition, to_float
+
+        ep = exact_partition(network, lo, hi, cols)
+        edges, A, C, kink, inactive = ep.edges, ep.slope, ep.intercept, ep.kink, ep.inactive
+        dense, events = ep.states, None
+        if not exact:
+            edges, A, C = (np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape) for a in (edges, A, C))
     A, C = A[:, cols], C[:, cols]
     if A.shape[1] == 1:
         A, C = A[:, 0], C[:, 0]
-    return Regions(edges[:-1].copy(), edges[1:].copy(), A, C, kink, inactive, network.activations, dense, events)
+    return Regions(edges[:-1].copy(), edges[1:].copy(), A, C, kink, inactive, network.activations, tuple(dense), events)
 
 
-def breakpoints(net: Any, interval: Any = None, *, output: int | None = None) -> FloatArray:
+def breakpoints(
+    net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False
+) -> FloatArray:
     """Sorted points where the slope of ``net`` changes, on the whole line or inside an interval.
 
     Parameters
@@ -508,6 +663,8 @@ def breakpoints(net: Any, interval: Any = None, *, output: int | None = None) ->
         Report the kinks in the open interval ``(lo, hi)``; default the whole line.
     output : int, optional
         Only kinks of this output; default a kink of any output.
+    exact : bool, default False
+        Exact :class:`~fractions.Fraction` breakpoints (an object array).
 
     Examples
     --------
@@ -518,14 +675,17 @@ def breakpoints(net: Any, interval: Any = None, *, output: int | None = None) ->
     >>> pl.breakpoints(net, (-100, 100))
     array([0.5])
     """
-    return regions(net, interval, output=output).breakpoints
+    return regions(net, interval, output=output, exact=exact).breakpoints
 
 
-def to_piecewise(net: Any, interval: Any = None, *, output: int | None = None) -> Any:
+def to_piecewise(
+    net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False
+) -> Any:
     """``net`` as a :class:`~pwlinear.PiecewiseLinear` with knots at its breakpoints.
 
     With an interval, the knots are the breakpoints inside it and the end
-    pieces extend linearly beyond it.
+    pieces extend linearly beyond it.  With ``exact=True`` every knot, slope
+    and intercept is a :class:`~fractions.Fraction`.
 
     Examples
     --------
@@ -541,6 +701,6 @@ def to_piecewise(net: Any, interval: Any = None, *, output: int | None = None) -
         raise ValueError(
             f"net has {network.n_outputs} outputs; choose one with output=k for to_piecewise"
         )
-    r = regions(network, interval, output=output)
+    r = regions(network, interval, output=output, exact=exact)
     keep = np.r_[0, np.flatnonzero(r.is_breakpoint) + 1]
     return PiecewiseLinear(r.breakpoints, r.slope[keep], r.intercept[keep])

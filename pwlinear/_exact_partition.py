@@ -1,0 +1,232 @@
+"""The activation-region partition in exact rational arithmetic.
+
+Every float64 weight is a dyadic rational, so on each piece of the line the
+slope and intercept of every neuron are sums of products of weights: integers
+times one scale per layer.  They are kept as Python-int object arrays with a
+:class:`~fractions.Fraction` scale (no per-entry fractions, no growing
+denominators).  Only crossing points :math:`t = (k - c)/a` are true
+rationals; comparisons between them are settled by a floating-point filter
+and, where it cannot decide, by exact cross-multiplication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pwlinear._exact import scaled_integers
+from pwlinear.activations import Activation
+from pwlinear.network import Network
+
+Obj = NDArray[np.object_]
+IntArray = NDArray[np.intp]
+
+_U = 2.0**-53
+
+
+def _fgcd(a: Fraction, b: Fraction) -> Fraction:
+    """Largest positive rational ``g`` with ``a / g`` and ``b / g`` integers."""
+    if a == 0:
+        return abs(b) or Fraction(1)
+    if b == 0:
+        return abs(a)
+    n = math.gcd(a.numerator, b.numerator)
+    d = a.denominator * b.denominator // math.gcd(a.denominator, b.denominator)
+    return Fraction(n, d)
+
+
+def _rescale(x: Obj, scale: Fraction, to: Fraction) -> Obj:
+    """Integers ``x`` at ``scale`` re-expressed at the finer scale ``to``."""
+    f = scale / to
+    if f.denominator != 1:
+        raise AssertionError("rescale to a coarser scale")
+    return x * f.numerator if f != 1 else x
+
+
+@dataclass(frozen=True)
+class _Act:
+    """An activation's knots, slopes and offsets as integers with scales."""
+
+    knots: Obj
+    k_scale: Fraction
+    slopes: Obj
+    s_scale: Fraction
+    offsets: Obj
+    o_scale: Fraction
+    active: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, act: Activation) -> _Act:
+        kn, sl, of = act.exact
+        ki, ks = scaled_integers(kn)
+        si, ss = scaled_integers(sl)
+        oi, os_ = scaled_integers(of)
+        return cls(ki, ks, si, ss, oi, os_, act.active)
+
+
+class _Crossings:
+    """Crossings ``t = r * N / D`` of affine maps with knots, with float approximations."""
+
+    def __init__(self, A: Obj, sa: Fraction, C: Obj, sc: Fraction, act: _Act) -> None:
+        s0 = _fgcd(act.k_scale, sc)
+        N = _rescale(act.knots, act.k_scale, s0)[None, None, :] - _rescale(C, sc, s0)[..., None]
+        D = np.broadcast_to(A[..., None], N.shape)
+        self.r = s0 / sa
+        self.N, self.D = N, D
+        zero = D == 0
+        self.zero = zero
+        approx = np.zeros(N.shape)
+        nz = ~zero
+        if nz.any():
+            with np.errstate(over="ignore"):
+                approx[nz] = to_float(self.r) * _true_divide(N[nz], D[nz])
+        approx[zero] = np.nan
+        self.f = approx
+
+    def take(self, rows: IntArray) -> _Crossings:
+        """The crossings of the pieces ``rows`` (sub-pieces inherit their parent's maps)."""
+        out = object.__new__(_Crossings)
+        out.r = self.r
+        out.N, out.D, out.zero, out.f = self.N[rows], self.D[rows], self.zero[rows], self.f[rows]
+        return out
+
+    def exact(self, idx: tuple[Any, ...]) -> Fraction:
+        return Fraction(self.r.numerator * int(self.N[idx]), self.r.denominator * int(self.D[idx]))
+
+    def compare(self, edges: Obj, edges_f: NDArray[np.float64], piece: IntArray) -> NDArray[np.int8]:
+        """sign(t - edge[piece]) for every crossing (0 where the map is constant)."""
+        e_f = edges_f[piece][:, None, None]
+        t_f = self.f
+        with np.errstate(invalid="ignore"):
+            sure = np.abs(t_f - e_f) > 8 * _U * (np.abs(t_f) + np.abs(e_f)) + 1e-300
+            sign = np.sign(t_f - e_f).astype(np.int8)
+        sign[self.zero] = 0
+        todo = np.argwhere(~sure & ~self.zero)
+        for p, i, k in todo:
+            t = self.exact((p, i, k))
+            e = edges[piece[p]]
+            sign[p, i, k] = (t > e) - (t < e)
+        return sign
+
+
+def to_float(v: Any) -> float:
+    """``float(v)`` correctly rounded, with overflow to ``±inf`` instead of an error."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.copysign(math.inf, v)
+
+
+def _true_divide(n: Obj, d: Obj) -> NDArray[np.float64]:
+    """Correctly rounded float of int ratios (Python's int true division)."""
+    out = np.empty(n.shape)
+    flat_n, flat_d, flat = n.reshape(-1), d.reshape(-1), out.reshape(-1)
+    for j in range(flat.size):
+        try:
+            flat[j] = flat_n[j] / flat_d[j]
+        except OverflowError:
+            flat[j] = math.copysign(math.inf, flat_n[j]) * math.copysign(1, flat_d[j])
+    return out
+
+
+def _states(cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]) -> IntArray:
+    """Exact state of each neuron just right of each piece's left edge.
+
+    ``left_sign`` is sign(t - left) for every crossing of the piece's own map.
+    """
+    crossed = np.count_nonzero(left_sign <= 0, axis=-1)
+    k = act.knots.size
+    s0 = _fgcd(act.k_scale, sc)
+    c = _rescale(C, sc, s0)
+    kn = _rescale(act.knots, act.k_scale, s0)
+    flat = np.count_nonzero(kn[None, None, :] < c[..., None], axis=-1) if k else np.zeros(C.shape, dtype=np.intp)
+    pos, neg = A > 0, A < 0
+    return np.where(pos, crossed, np.where(neg, k - crossed, flat)).astype(np.intp)
+
+
+@dataclass
+class ExactPartition:
+    """Edges (Fractions, with float ±inf ends), output slopes and intercepts (Fractions),
+    kink flags, inactive counts, dense states per hidden layer, and last-layer states."""
+
+    edges: Obj
+    slope: Obj
+    intercept: Obj
+    kink: NDArray[np.bool_]
+    inactive: IntArray
+    states: tuple[NDArray[Any], ...]
+
+
+def _as_fractions(ints: Obj, scale: Fraction) -> Obj:
+    out = np.empty(ints.shape, dtype=object)
+    out.reshape(-1)[:] = [Fraction(int(v)) * scale for v in ints.reshape(-1)]
+    return out
+
+
+def _edge(v: float) -> Any:
+    return v if math.isinf(v) else Fraction(v)
+
+
+def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, cols: IntArray) -> ExactPartition:
+    """The partition of ``[lo, hi]`` (floats may be infinite) in exact arithmetic."""
+    layers = net.integer_layers()
+    acts = [_Act.of(a) for a in net.activations]
+    W0, sw0, b0, sb0 = layers[0]
+    A: Obj = W0[:, 0][None, :].copy()
+    sa = sw0
+    C: Obj = b0[None, :].copy()
+    sc = sb0
+    edges = np.array([_edge(float(lo)) if not isinstance(lo, Fraction) else lo,
+                      _edge(float(hi)) if not isinstance(hi, Fraction) else hi], dtype=object)
+    states: list[NDArray[Any]] = []
+    inactive = np.zeros(1, dtype=np.intp)
+
+    for li, act in enumerate(acts):
+        edges_f = np.array([to_float(e) for e in edges])
+        n = edges.size - 1
+        cr = _Crossings(A, sa, C, sc, act)
+        right = cr.compare(edges, edges_f, np.arange(1, n + 1))
+        left = cr.compare(edges, edges_f, np.arange(n))
+        inside = (left > 0) & (right < 0)
+        p_idx, i_idx, k_idx = np.nonzero(inside)
+        xs = [cr.exact((p, i, k)) for p, i, k in zip(p_idx, i_idx, k_idx)]
+        if xs:
+            # exact merge of the old edges with the distinct new points (each inside its piece)
+            tagged = sorted([(e, 1) for e in edges[1:-1]] + [(x, 0) for x in set(xs)])
+            new_edges = np.array([edges[0], *(v for v, _ in tagged), edges[-1]], dtype=object)
+            parent = np.cumsum([1, *(o for _, o in tagged)]) - 1
+        else:
+            new_edges, parent = edges, np.arange(n)
+        A, C = A[parent], C[parent]
+        new_f = np.array([to_float(e) for e in new_edges])
+        cr_new = cr.take(parent)
+        left_new = cr_new.compare(new_edges, new_f, np.arange(new_edges.size - 1))
+        s = _states(cr_new, A, C, sc, act, left_new)
+        states = [st[parent] for st in states]
+        inactive = inactive[parent] + np.count_nonzero(~act.active[s], axis=1)
+        states.append(s)
+        edges = new_edges
+        # map through the next layer: A' = W (S A), C' = W (S C + O) + b
+        W, sw, b, sb = layers[li + 1]
+        S = act.slopes[s]
+        A = (S * A).dot(W.T)
+        s1 = _fgcd(act.s_scale * sc, act.o_scale)
+        post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
+        s2 = _fgcd(s1 * sw, sb)
+        C = _rescale(post_c.dot(W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
+        sa, sc = act.s_scale * sa * sw, s2
+
+    kink = np.asarray(A[1:][:, cols] != A[:-1][:, cols], dtype=bool).any(axis=1)
+    return ExactPartition(
+        edges=edges,
+        slope=_as_fractions(A, sa),
+        intercept=_as_fractions(C, sc),
+        kink=kink,
+        inactive=inactive,
+        states=tuple(states),
+    )

@@ -1,0 +1,191 @@
+"""Exact rational analysis and the certified float path on degenerate networks."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pwlinear as pl
+
+# -- an independent exact oracle ----------------------------------------------------------------
+
+
+def fraction_forward(net: pl.Network, x: Fraction) -> list[Fraction]:
+    """The network at ``x`` in plain Fraction arithmetic, one neuron at a time."""
+    h = [x]
+    for (W, b), act in zip(net.exact_layers[:-1], net.activations):
+        knots, slopes, offsets = act.exact
+        z = [sum((W[i, j] * h[j] for j in range(len(h))), Fraction(0)) + b[i] for i in range(len(b))]
+        h = []
+        for zi in z:
+            piece = sum(1 for k in knots if k < zi)
+            h.append(slopes[piece] * zi + offsets[piece])
+    W, b = net.exact_layers[-1]
+    return [sum((W[i, j] * h[j] for j in range(len(h))), Fraction(0)) + b[i] for i in range(len(b))]
+
+
+def ulps_apart(a: float, b: float) -> float:
+    return abs(a - b) / math.ulp(max(abs(a), abs(b), 1e-300))
+
+
+# -- strategies: nets built to make switches coincide --------------------------------------------
+
+DYADIC = st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
+
+
+@st.composite
+def degenerate_nets(draw: st.DrawFn) -> pl.Network:
+    """Small nets with dyadic weights from a tiny set, duplicated and negated neurons,
+    and per-layer scales from 2**-500 to 2**500 (exact, so the structure is unchanged)."""
+    depth = draw(st.integers(1, 3))
+    widths = [1] + [draw(st.integers(1, 4)) for _ in range(depth)] + [1]
+    layers = []
+    for n_in, n_out in zip(widths[:-1], widths[1:]):
+        W = np.array([[draw(DYADIC) for _ in range(n_in)] for _ in range(n_out)])
+        b = np.array([draw(DYADIC) for _ in range(n_out)])
+        if n_out > 1 and draw(st.booleans()):  # a duplicated or negated neuron
+            W[-1], b[-1] = W[0] * draw(st.sampled_from([1.0, -1.0])), b[0]
+        scale = 2.0 ** draw(st.sampled_from([-500, -60, 0, 0, 0, 60, 500]))
+        layers.append((W * scale, b * scale))
+    act = draw(st.sampled_from(["relu", "leaky_relu", "abs", "hardtanh"]))
+    return pl.Network(layers, act)
+
+
+@st.composite
+def random_nets(draw: st.DrawFn) -> pl.Network:
+    widths = [1] + [draw(st.integers(1, 6)) for _ in range(draw(st.integers(1, 3)))] + [1]
+    return pl.Network.random(widths, seed=draw(st.integers(0, 2**16)))
+
+
+def assert_same_structure(net: pl.Network, interval: tuple[float, float] | None = None) -> None:
+    rf = pl.regions(net, interval)
+    re = pl.regions(net, interval, exact=True)
+    assert len(rf) == len(re)
+    for sf, se in zip(rf.states, re.states):
+        np.testing.assert_array_equal(sf, se)
+    np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
+    np.testing.assert_array_equal(rf.n_inactive, re.n_inactive)
+    # a few ulps: these nets are at most three layers deep (the error grows with depth)
+    for xf, xe in zip(rf.boundaries, re.boundaries):
+        assert ulps_apart(xf, float(xe)) <= 8
+    assert all(isinstance(v, Fraction) for v in re.boundaries)
+    assert all(isinstance(v, Fraction) for v in re.slope)
+
+
+# -- tests ------------------------------------------------------------------------------------
+
+
+@given(degenerate_nets())
+def test_float_structure_equals_exact_on_degenerate_nets(net: pl.Network) -> None:
+    assert_same_structure(net)
+
+
+@given(random_nets())
+def test_float_structure_equals_exact_on_random_nets(net: pl.Network) -> None:
+    assert_same_structure(net)
+    assert_same_structure(net, (-3.0, 2.5))
+
+
+@given(degenerate_nets(), st.lists(st.fractions(min_value=-8, max_value=8, max_denominator=64), min_size=1, max_size=5))
+def test_exact_regions_equal_fraction_forward_pass(net: pl.Network, xs: list[Fraction]) -> None:
+    r = pl.regions(net, exact=True)
+    for x in xs:
+        q = int(np.searchsorted(r.right.astype(float), float(x)))
+        q = min(q, len(r) - 1)
+        # the float search may land one region off near a boundary: pick the exact one
+        while q > 0 and x < r.left[q]:
+            q -= 1
+        while q < len(r) - 1 and x > r.right[q]:
+            q += 1
+        assert r.slope[q] * x + r.intercept[q] == fraction_forward(net, x)[0]
+
+
+def asymmetric_tent(depth: int, a: float = 0.3) -> pl.Network:
+    """T(x) = x/a on [0, a], (1 - x)/(1 - a) on [a, 1], composed ``depth`` times."""
+    c1, c2 = 1 / a, 1 / a + 1 / (1 - a)
+    layers = [(np.array([[1.0], [1.0]]), np.array([0.0, -a]))]
+    layers += [(np.array([[c1, -c2], [c1, -c2]]), np.array([0.0, -a]))] * (depth - 1)
+    layers.append((np.array([[c1, -c2]]), np.array([0.0])))
+    return pl.Network(layers)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 5, 7])
+def test_composed_asymmetric_tent_has_no_slivers(depth: int) -> None:
+    net = asymmetric_tent(depth)
+    r = pl.regions(net, (0, 1))
+    assert len(r) == 2**depth
+    assert len(r.breakpoints) == 2**depth - 1
+    assert_same_structure(net, (0, 1))
+
+
+def test_simultaneous_switches_are_one_boundary_listing_all_neurons() -> None:
+    # three neurons switching at x = 1/3 exactly (in exact arithmetic of the float weights)
+    W1 = np.array([[3.0], [6.0], [-3.0]])
+    b1 = np.array([-1.0, -2.0, 1.0])
+    net = pl.Network([(W1, b1), (np.array([[1.0, 1.0, 1.0]]), np.array([0.0]))])
+    r = pl.regions(net)
+    assert len(r) == 2
+    assert sorted(map(tuple, r.switches[0])) == [(0, 0), (0, 1), (0, 2)]
+    x = pl.breakpoints(net, exact=True)
+    assert list(x) == [Fraction(1.0) / Fraction(3.0)] or list(x) == [
+        Fraction(-1.0) / Fraction(-3.0)
+    ]
+
+
+def test_switch_whose_effect_cancels_exactly_is_not_a_breakpoint() -> None:
+    # 0.1 + 0.2 - 0.3 != 0 in float but the weights' exact values decide
+    w = [0.1, 0.2, -0.3]
+    exact_sum = sum(Fraction(v) for v in w)
+    net = pl.shifted_relus(w, [1.0, 1.0, 1.0])
+    assert (len(pl.breakpoints(net)) == 1) == (exact_sum != 0)
+    net = pl.shifted_relus([0.5, 0.25, -0.75], [1.0, 1.0, 1.0])
+    assert len(pl.breakpoints(net)) == 0
+    assert len(pl.regions(net)) == 2
+
+
+def test_fraction_and_sympy_weights_are_used_exactly() -> None:
+    third = Fraction(1, 3)
+    net = pl.Network([([[third], [1]], [Fraction(-1, 7), 0]), ([[1, sympy.Rational(2, 5)]], [0])])
+    assert net.is_exact
+    bp = pl.breakpoints(net, exact=True)
+    assert list(bp) == [Fraction(0), Fraction(3, 7)]
+    f = pl.to_piecewise(net, exact=True)
+    assert f.is_exact
+    for x in (Fraction(-5, 3), Fraction(1, 5), Fraction(9, 2)):
+        assert f(x) == fraction_forward(net, x)[0]
+    # the float path agrees in structure
+    assert len(pl.breakpoints(net)) == 2
+
+
+def test_exact_interval_endpoints_and_infinite_ends() -> None:
+    net = pl.shifted_relus([1.0, -1.0], [0.25, 0.75])
+    r = pl.regions(net, exact=True)
+    assert r.left[0] == -math.inf and r.right[-1] == math.inf
+    r = pl.regions(net, (Fraction(1, 3), 1), exact=True)
+    assert r.left[0] == Fraction(1, 3) and list(r.breakpoints) == [Fraction(3, 4)]
+
+
+def test_mixing_exact_and_non_finite_values_raises() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        pl.Network([([[Fraction(1, 3)], [math.inf]], [0, 0]), ([[1, 1]], [0])])
+    with pytest.raises(ValueError, match="finite"):
+        pl.Network([([[Fraction(1, 3)]], [math.nan]), ([[1]], [0])])
+    with pytest.raises(TypeError, match="rational"):
+        pl.Network([([[sympy.sqrt(2)]], [0]), ([[1]], [0])])
+
+
+def test_huge_and_tiny_weight_scales() -> None:
+    W1 = np.array([[1e-150], [1e150]])
+    b1 = np.array([-1e-150, 3e150])
+    net = pl.Network([(W1, b1), (np.array([[1e150, 1e-150]]), np.array([0.0]))])
+    bp = pl.breakpoints(net)
+    exact = pl.breakpoints(net, exact=True)
+    assert len(bp) == len(exact) == 2
+    for a, b in zip(bp, exact):
+        assert ulps_apart(a, float(b)) <= 4
