@@ -86,3 +86,51 @@ def scaled_integers(values: Any) -> tuple[Any, Fraction]:
     ints = np.empty(arr.shape, dtype=object)
     ints.reshape(-1)[:] = [n // g for n in nums] if flat else []
     return ints, Fraction(g, den)
+
+
+def int_matmul(a: Any, b: Any) -> Any:
+    """Exact ``a @ b`` for object arrays of Python ints, with float64 BLAS products.
+
+    Each integer is split into signed limbs of ``bits`` bits, small enough that
+    every limb product summed over the inner dimension is exact in float64
+    (:math:`2^{2 \\cdot bits} k < 2^{53}`); the limb products are then recombined
+    in integers.  Same result as ``a.dot(b)``, several times faster.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([[2**80 + 1, -3]], dtype=object)
+    >>> b = np.array([[5], [2**70]], dtype=object)
+    >>> int_matmul(a, b)[0, 0] == (2**80 + 1) * 5 - 3 * 2**70
+    True
+    """
+    import numpy as np
+
+    k = a.shape[1]
+    if a.size == 0 or b.size == 0:
+        return np.zeros((a.shape[0], b.shape[1]), dtype=object) + 0
+    bits = (53 - math.ceil(math.log2(k + 1))) // 2
+    limbs_a, limbs_b = _limbs(a, bits), _limbs(b, bits)
+    diagonals: dict[int, Any] = {}
+    for i, la in enumerate(limbs_a):
+        for j, lb in enumerate(limbs_b):
+            m = (la @ lb).astype(np.int64)
+            diagonals[i + j] = diagonals[i + j] + m if i + j in diagonals else m
+    out: Any = None
+    prev = 0
+    for d in sorted(diagonals, reverse=True):  # Horner in 2**bits
+        term = diagonals[d].astype(object)
+        out = term if out is None else out * (1 << (bits * (prev - d))) + term
+        prev = d
+    return out * (1 << (bits * prev)) if prev else out
+
+
+def _limbs(x: Any, bits: int) -> list[Any]:
+    """Signed float64 limbs ``L_i`` with ``x == sum(L_i * 2**(bits * i))``, ``|L_i| < 2**bits``."""
+    import numpy as np
+
+    sign = (x > 0).astype(np.float64) - (x < 0).astype(np.float64)
+    mag = np.abs(x)
+    top = max((int(v).bit_length() for v in mag.reshape(-1)), default=0)
+    mask = (1 << bits) - 1
+    return [((mag >> (bits * i)) & mask).astype(np.float64) * sign for i in range(max(1, -(-top // bits)))]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlinear._exact import scaled_integers
+from pwlinear._exact import int_matmul, scaled_integers
 from pwlinear.activations import Activation
 from pwlinear.network import Network
 
@@ -214,11 +214,11 @@ def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, co
         # map through the next layer: A' = W (S A), C' = W (S C + O) + b
         W, sw, b, sb = layers[li + 1]
         S = act.slopes[s]
-        A = (S * A).dot(W.T)
+        A = int_matmul(S * A, W.T)
         s1 = _fgcd(act.s_scale * sc, act.o_scale)
         post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
         s2 = _fgcd(s1 * sw, sb)
-        C = _rescale(post_c.dot(W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
+        C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
         sa, sc = act.s_scale * sa * sw, s2
 
     kink = np.asarray(A[1:][:, cols] != A[:-1][:, cols], dtype=bool).any(axis=1)

@@ -284,18 +284,17 @@ def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray]]:
     return out
 
 
-def _local_bounds(net: Network, dense: list[NDArray[Any]]) -> tuple[FloatArray, FloatArray]:
-    """Per piece and neuron of the layer after ``dense``: the error bounds of
+def _local_bounds(net: Network, dense: list[NDArray[Any]], rows: IntArray) -> tuple[FloatArray, FloatArray]:
+    """For the pieces ``rows``, per neuron of the layer after ``dense``: the error bounds of
     :func:`_layer_bounds` with each piece's own activation slopes (exact zeros stay zero)."""
     g = _gamma(_n_ops(net) + 4) * 1.01
     W0, b0 = net.layers[0]
-    n = dense[0].shape[0] if dense else 1
-    a_abs = np.broadcast_to(np.abs(W0[:, 0]), (n, W0.shape[0]))
-    c_abs = np.broadcast_to(np.abs(b0), (n, W0.shape[0]))
+    a_abs = np.broadcast_to(np.abs(W0[:, 0]), (rows.size, W0.shape[0]))
+    c_abs = np.broadcast_to(np.abs(b0), (rows.size, W0.shape[0]))
     for act, s, (W, b) in zip(net.activations, dense, net.layers[1:]):
-        sl = np.abs(act.slopes)[s]
+        sl = np.abs(act.slopes)[s[rows]]
         a_abs = (sl * a_abs) @ np.abs(W).T
-        c_abs = (sl * c_abs + np.abs(act.offsets)[s]) @ np.abs(W).T + np.abs(b)
+        c_abs = (sl * c_abs + np.abs(act.offsets)[s[rows]]) @ np.abs(W).T + np.abs(b)
     return g * a_abs, g * c_abs
 
 
@@ -323,7 +322,7 @@ def _moderate_range(net: Network, limit: float = 1e150) -> bool:
 
 def _certify(
     A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, bounds: tuple[FloatArray, FloatArray],
-    edges: FloatArray, edge_err: FloatArray, local: Any = None,
+    edges: FloatArray, edge_err: FloatArray, local: Any,
 ) -> tuple[NDArray[np.bool_], FloatArray]:
     """Raise :class:`_Undecided` unless every sign and order the float partition relies on is
     certain; return the crossings inside each piece and the error bound of every crossing.
@@ -331,44 +330,65 @@ def _certify(
     The bound of :math:`t = (k - c)/a` with :math:`|c - \\hat c| \\le e_c`,
     :math:`|a - \\hat a| \\le e_a < |\\hat a|` is
     :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` where :math:`n = k - c`, :math:`e_n = e_c + u|n|`.
+    Network-wide bounds are tried first; the pieces they cannot certify are
+    retried with their own bounds ``local(rows)``.
     """
-    try:
-        return _certify_with(A, C, t, knots, bounds, edges, edge_err)
-    except _Undecided:
-        if local is None:
-            raise
-        # the network-wide bounds were too coarse: retry with each piece's own bounds
-        return _certify_with(A, C, t, knots, local(), edges, edge_err)
+    lo, hi = edges[:-1], edges[1:]
+    bad, et = _check_pieces(A, C, t, knots, bounds, lo, hi, edge_err[:-1], edge_err[1:])
+    is_local = np.zeros(lo.size, dtype=bool)
+
+    def retry(rows: IntArray) -> None:
+        rows = rows[~is_local[rows]]
+        if rows.size == 0:
+            raise _Undecided("a sign or a crossing within its error bound")
+        bad_r, et[rows] = _check_pieces(
+            A[rows], C[rows], t[rows], knots, local(rows), lo[rows], hi[rows],
+            edge_err[:-1][rows], edge_err[1:][rows],
+        )
+        is_local[rows] = True
+        if bad_r.any():
+            raise _Undecided("a sign or a crossing within its error bound")
+
+    if bad.any():
+        retry(np.flatnonzero(bad))
+    inside = (t > lo[:, None, None]) & (t < hi[:, None, None])
+    piece = np.nonzero(inside)[0]
+    x = t[inside]
+    order = np.argsort(x, kind="stable")
+    x, piece = x[order], piece[order]
+    close = np.flatnonzero(np.diff(x) <= et[inside][order][1:] + et[inside][order][:-1])
+    if close.size:
+        retry(np.unique(np.r_[piece[close], piece[close + 1]]))
+        e = et[inside][order]
+        if np.any(np.diff(x) <= e[1:] + e[:-1]):
+            raise _Undecided("two crossings too close to order")
+    return inside, et
 
 
-def _certify_with(
+def _check_pieces(
     A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, bounds: tuple[FloatArray, FloatArray],
-    edges: FloatArray, edge_err: FloatArray,
+    lo: FloatArray, hi: FloatArray, err_lo: FloatArray, err_hi: FloatArray,
 ) -> tuple[NDArray[np.bool_], FloatArray]:
+    """Per piece: is any sign or crossing-versus-end comparison undecided?  And the bounds."""
     ea, ec = (np.atleast_2d(v) for v in bounds)
     mag = np.abs(A)
-    if np.any((mag <= ea) & (ea > 0)):
-        raise _Undecided("sign of a pre-activation slope")
-    if knots.size and np.any((mag == 0) & (np.abs(C[..., None] - knots).min(axis=-1) <= ec)):
-        raise _Undecided("a constant pre-activation at a knot")
-    n = knots - C[..., None]
-    en = ec[..., None] + _U * np.abs(n)
+    bad = np.any((mag <= ea) & (ea > 0), axis=1)
+    flat = mag == 0
+    if knots.size and flat.any():
+        near_knot = np.abs(C[..., None] - knots).min(axis=-1) <= ec
+        bad |= np.any(flat & near_knot, axis=1)
+    # |t_true - t| <= alpha + beta |t|: with n = k - c, |n| <= |t||a|(1 + u), the bound of
+    # the docstring becomes (e_c + |t|(u|a| + e_a))(1 + 2u)/(|a| - e_a) + 2u|t|
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        den = (mag - ea)[..., None]
-        et = (en + np.abs(n) * ea[..., None] / mag[..., None]) / den + 2 * _U * np.abs(t)
-    et = np.where(mag[..., None] > 0, et * 1.01 + 1e-300, 0.0)
-    lo, hi = edges[:-1, None, None], edges[1:, None, None]
-    with np.errstate(invalid="ignore"):
-        near = (np.abs(t - lo) <= et + edge_err[:-1, None, None]) | (np.abs(t - hi) <= et + edge_err[1:, None, None])
-    if np.any(near & (mag[..., None] > 0)):
-        raise _Undecided("a crossing at a piece's end")
-    inside = (t > lo) & (t < hi)
-    x, e = t[inside], et[inside]
-    order = np.argsort(x, kind="stable")
-    x, e = x[order], e[order]
-    if np.any(np.diff(x) <= e[1:] + e[:-1]):
-        raise _Undecided("two crossings too close to order")
-    return inside, et
+        den = mag - ea
+        alpha = np.where(flat, 0.0, 1.01 * ec / den)[..., None]
+        beta = np.where(flat, 0.0, 1.01 * ((_U * mag + ea) / den + 2 * _U))[..., None]
+        et = alpha + beta * np.abs(t) + 1e-300
+        near = (np.abs(t - lo[:, None, None]) <= et + err_lo[:, None, None]) | (
+            np.abs(hi[:, None, None] - t) <= et + err_hi[:, None, None]
+        )
+    bad |= near.any(axis=(1, 2))
+    return bad, et
 
 
 def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], IntArray, tuple[NDArray[Any], ...], _Events | None]:
@@ -396,7 +416,7 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
         t = _crossings(A, C, act.knots)
         if bounds is not None:
             inside, et = _certify(
-                A, C, t, act.knots, bounds[li], edges, edge_err, lambda: _local_bounds(net, dense)
+                A, C, t, act.knots, bounds[li], edges, edge_err, lambda rows: _local_bounds(net, dense, rows)
             )
         else:
             inside = (t > edges[:-1, None, None]) & (t < edges[1:, None, None])
@@ -421,7 +441,10 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     lo_e, hi_e = edges[:-1], edges[1:]
     t = _crossings(A, C, act.knots)
     if bounds is not None:
-        _certify(A, C, t, act.knots, bounds[-1], edges, edge_err, lambda: _local_bounds(net, dense))
+        _certify(
+            A, C, t, act.knots, bounds[-1], edges, edge_err,
+            lambda rows: _local_bounds(net, dense, rows),
+        )
     s0 = _states(A, C, t, lo_e, act.knots)
     p, i, k = np.nonzero((t > lo_e[:, None, None]) & (t < hi_e[:, None, None]))
     x = t[p, i, k]

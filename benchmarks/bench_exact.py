@@ -1,0 +1,75 @@
+"""Exact and certified analysis: time ratios measured in one run.
+
+* exact / float: ``regions(net, exact=True)`` against the default certified
+  float ``regions(net)`` (target: at most 30x on 1x64x64x64x1);
+* certification overhead: the certified float path against the same float
+  partition with no error bounds (target: at most 1.3x).
+
+Each ratio is the median over interleaved repeats in one process, so machine
+load affects both sides alike.  Run ``python benchmarks/bench_exact.py``
+(``--quick`` for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import pwlinear as pl
+from pwlinear.analysis import _partition
+
+
+def median_ratio(f: Callable[[], object], g: Callable[[], object], repeats: int) -> float:
+    """Median of t(f) / t(g) over interleaved repeats."""
+    ratios = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        f()
+        t1 = time.perf_counter()
+        g()
+        t2 = time.perf_counter()
+        ratios.append((t1 - t0) / (t2 - t1))
+    return float(np.median(ratios))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 9
+
+    print("exact / certified float (whole line)")
+    print(f"{'net':<22}{'regions':>9}{'exact/float':>13}{'target':>8}")
+    for widths in ([1, 32, 32, 1], [1, 64, 64, 1], [1, 64, 64, 64, 1]):
+        net = pl.Network.random(widths, seed=0)
+        pl.regions(net, exact=True)  # warm the exact weight cache
+        n = len(pl.regions(net))
+        r = median_ratio(lambda: pl.regions(net, exact=True), lambda: pl.regions(net), repeats)
+        name = "x".join(map(str, widths))
+        ok = "ok" if r <= 30 else "MISS"
+        print(f"{name:<22}{n:>9}{r:>13.1f}{'<= 30':>8} {ok}")
+
+    print("\ncertified / uncertified float partition")
+    print(f"{'net':<22}{'interval':>12}{'regions':>9}{'overhead':>10}{'target':>8}")
+    cores = [[1, 3000, 1], [1, 64, 64, 1], [1, 256, 256, 256, 1], [1] + [128] * 7 + [1],
+             [1] + [512] * 4 + [1]]
+    for widths in cores:
+        net = pl.Network.random(widths, seed=0)
+        cols = np.arange(1)
+        for lo, hi in ((-np.inf, np.inf), (-100.0, 100.0)):
+            n = len(pl.regions(net, (lo, hi)))
+            r = median_ratio(
+                lambda: _partition(net, lo, hi, cols, certify=True),
+                lambda: _partition(net, lo, hi, cols, certify=False),
+                repeats,
+            )
+            name = "x".join(map(str, widths)) if len(widths) < 6 else f"1x{widths[1]}(x{len(widths) - 2})x1"
+            ok = "ok" if r <= 1.3 else "MISS"
+            print(f"{name:<22}{f'[{lo}, {hi}]':>12}{n:>9}{r:>10.2f}{'<= 1.3':>8} {ok}")
+
+
+if __name__ == "__main__":
+    main()
