@@ -75,9 +75,16 @@ def _states(a: FloatArray, c: FloatArray, t: FloatArray, left: FloatArray, knots
     ``c`` is (the left piece at a knot).  Deriving the state from ``t`` keeps
     states and splits consistent in floating point.
     """
-    crossed = np.count_nonzero(t <= left[:, None, None], axis=-1)
-    flat = np.searchsorted(knots, c, side="left")
-    return np.where(a > 0, crossed, np.where(a < 0, knots.size - crossed, flat))
+    if knots.size == 1:  # the common case (relu, leaky relu, abs): boolean arithmetic
+        crossed = t[..., 0] <= left[:, None]
+        state = np.where(a > 0, crossed, ~crossed).astype(np.intp)
+    else:
+        crossed = np.count_nonzero(t <= left[:, None, None], axis=-1)
+        state = np.where(a > 0, crossed, knots.size - crossed)
+    flat = a == 0
+    if flat.any():
+        state[flat] = np.searchsorted(knots, c[flat], side="left")
+    return state  # type: ignore[no-any-return]
 
 
 def _small_int(a: NDArray[Any]) -> NDArray[Any]:
@@ -266,6 +273,14 @@ def _exact_chain(net: Network, rows: list[NDArray[Any]]) -> NDArray[np.object_]:
     return v
 
 
+def _cached(net: Network, key: str, compute: Any) -> Any:
+    """``compute(net)``, computed once per (immutable) network."""
+    cache = net._cache
+    if key not in cache:
+        cache[key] = compute(net)
+    return cache[key]
+
+
 class _Undecided(Exception):
     """A float comparison of the partition fell inside its error bound."""
 
@@ -379,10 +394,11 @@ def _check_pieces(
         bad |= np.any(flat & near_knot, axis=1)
     # |t_true - t| <= alpha + beta |t|: with n = k - c, |n| <= |t||a|(1 + u), the bound of
     # the docstring becomes (e_c + |t|(u|a| + e_a))(1 + 2u)/(|a| - e_a) + 2u|t|
+    # (constant maps, a = 0, have no crossing: t is inf or nan there and compares False)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        den = mag - ea
-        alpha = np.where(flat, 0.0, 1.01 * ec / den)[..., None]
-        beta = np.where(flat, 0.0, 1.01 * ((_U * mag + ea) / den + 2 * _U))[..., None]
+        inv = 1.01 / (mag - ea)
+        alpha = (ec * inv)[..., None]
+        beta = ((_U * mag + ea) * inv + 2.02 * _U)[..., None]
         et = alpha + beta * np.abs(t) + 1e-300
         near = (np.abs(t - lo[:, None, None]) <= et + err_lo[:, None, None]) | (
             np.abs(hi[:, None, None] - t) <= et + err_hi[:, None, None]
@@ -407,8 +423,8 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     if not acts:  # an affine map: one region
         return edges, A, C, np.zeros(0, dtype=bool), inactive, (), None
 
-    bounds = _layer_bounds(net) if certify else None
-    if certify and not _moderate_range(net):
+    bounds = _cached(net, "layer_bounds", _layer_bounds) if certify else None
+    if certify and not _cached(net, "moderate_range", _moderate_range):
         raise _Undecided("weights too small or large for float error bounds")
     edge_err = np.zeros(2)
     # hidden layers but the last: split, then map the affine pieces through the next layer
@@ -493,11 +509,13 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     open_groups = np.flatnonzero(multi & ~sure.any(axis=1) & (absum > 0).any(axis=1))
     # boundaries inherited from earlier layers: differences of two running sums, first against
     # a bound for the whole network, then against the bound of the two regions
-    parent_b = np.setdiff1d(np.arange(n_b), group_b, assume_unique=True)
+    is_group = np.zeros(n_b, dtype=bool)
+    is_group[group_b] = True
+    parent_b = np.flatnonzero(~is_group)
     dAp = np.abs(A_out[parent_b + 1][:, cols] - A_out[parent_b][:, cols])
     k_max = max(act.knots.size, 1)
     g = _gamma(_n_ops(net) + 2 * int(n_groups.max(initial=0)) + 4) * (2 + 2 * k_max)
-    glob = g * _abs_chain_max(net)[cols]
+    glob = g * _cached(net, "abs_chain_max", _abs_chain_max)[cols]
     sure_p = (dAp > 2.0 * glob).any(axis=1)
     open_p = parent_b[~sure_p]
     if open_p.size:
