@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -293,7 +294,7 @@ def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray]]:
     a_abs, c_abs = np.abs(W0[:, 0]), np.abs(b0)
     out = []
     for act, (W, b) in zip(net.activations, net.layers[1:]):
-        out.append((g * a_abs, g * c_abs))
+        out.append((g * a_abs, g * c_abs) if out else (0 * a_abs, 0 * c_abs))  # layer 1 is exact
         a_abs = np.abs(W) @ (act.max_abs_slope * a_abs)
         c_abs = np.abs(W) @ (act.max_abs_slope * c_abs + np.max(np.abs(act.offsets))) + np.abs(b)
     return out
@@ -407,6 +408,82 @@ def _check_pieces(
     return bad, et
 
 
+def _sorted_events(
+    t: FloatArray, lo: FloatArray, hi: FloatArray, rank: IntArray | None = None
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, IntArray]:
+    """The crossings inside their pieces, sorted by position (then by ``rank``)."""
+    p, i, k = np.nonzero((t > lo[:, None, None]) & (t < hi[:, None, None]))
+    x = t[p, i, k]
+    tie = rank[p, i, k] if rank is not None else np.zeros(x.size, dtype=np.intp)
+    order = np.lexsort((tie, x)) if rank is not None else np.argsort(x)
+    return p[order], i[order], k[order], x[order], tie[order]
+
+
+def _placed(t: FloatArray, x_sorted: FloatArray, lo: float, hi: float) -> bool:
+    """True when no crossing of a first layer is within its float error (2.02 u |t|) of an end
+    of the interval or of another crossing: then the float order is the exact order."""
+    with np.errstate(invalid="ignore"):
+        et = 2.02 * _U * np.abs(x_sorted)
+        if np.any(np.diff(x_sorted) <= et[1:] + et[:-1]):
+            return False
+        near = 2.02 * _U * np.abs(t) + 1e-300
+        return not np.any(((np.abs(t - lo) <= near) | (np.abs(t - hi) <= near)) & np.isfinite(t))
+
+
+def _place_exactly(
+    A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, edges: FloatArray
+) -> tuple[FloatArray, IntArray]:
+    """Crossings of a first layer (exact affine maps) that float cannot place for certain,
+    placed exactly: returns adjusted crossings and a tie-break rank for equal floats.
+
+    ``t = fl(fl(k - c) / a)`` is within :math:`2.02\\,u|t|` of the exact value.  A crossing
+    that close to an end of the interval, or to another crossing, is recomputed as a
+    Fraction: at or beyond an end it moves onto that end; inside, it takes its correctly
+    rounded value (kept off the ends), and crossings with equal floats are ranked by their
+    exact values so that only exactly equal ones share a boundary.
+    """
+    lo, hi = edges[0], edges[-1]
+    with np.errstate(invalid="ignore"):
+        et = 2.02 * _U * np.abs(t) + 1e-300
+        near = ((np.abs(t - lo) <= et) | (np.abs(t - hi) <= et)) & (A != 0)[..., None]
+        inside = (t > lo) & (t < hi)
+    rank = np.zeros(t.shape, dtype=np.intp)
+    cand = np.argwhere(inside | near)
+    xs = t[tuple(cand.T)]
+    order = np.argsort(xs, kind="stable")
+    cand, xs = cand[order], xs[order]
+    es = et[tuple(cand.T)]
+    close = np.diff(xs) <= es[1:] + es[:-1]
+    flag = near[tuple(cand.T)]
+    flag[1:] |= close
+    flag[:-1] |= close
+    if not flag.any():
+        return t, rank
+    t = t.copy()
+    idx = [tuple(int(v) for v in c) for c in cand[flag]]
+    exact = {j: (Fraction(float(knots[j[2]])) - Fraction(float(C[j[:2]]))) / Fraction(float(A[j[:2]])) for j in idx}
+    flo, fhi = (None if math.isinf(v) else Fraction(v) for v in (lo, hi))
+    for j, q in exact.items():
+        if flo is not None and q <= flo:
+            t[j] = lo
+        elif fhi is not None and q >= fhi:
+            t[j] = hi
+        else:
+            t[j] = min(max(_to_float(q), np.nextafter(lo, np.inf)), np.nextafter(hi, -np.inf))
+    r, prev = 0, None
+    for j, q in sorted(exact.items(), key=lambda item: item[1]):
+        r += q != prev
+        rank[j], prev = r, q
+    return t, rank
+
+
+def _to_float(q: Fraction) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.copysign(math.inf, q)
+
+
 def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], IntArray, tuple[NDArray[Any], ...], _Events | None]:
     """Edges, output slopes and intercepts, breakpoint flags, inactive counts and states.
 
@@ -456,23 +533,25 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     W_out, b_out = net.layers[-1]
     lo_e, hi_e = edges[:-1], edges[1:]
     t = _crossings(A, C, act.knots)
-    if bounds is not None:
+    if bounds is not None and dense:
         _certify(
             A, C, t, act.knots, bounds[-1], edges, edge_err,
             lambda rows: _local_bounds(net, dense, rows),
         )
+    p, i, k, x, tie = _sorted_events(t, lo_e, hi_e)
+    if bounds is not None and not dense and not _placed(t, x, lo_e[0], hi_e[-1]):
+        # one hidden layer: every crossing is (k - b_i) / w_i of exact inputs, so the few
+        # that float cannot place are placed exactly, without an exact rerun
+        t, rank = _place_exactly(A, C, t, act.knots, edges)
+        p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
     s0 = _states(A, C, t, lo_e, act.knots)
-    p, i, k = np.nonzero((t > lo_e[:, None, None]) & (t < hi_e[:, None, None]))
-    x = t[p, i, k]
-    order = np.argsort(x, kind="stable")
-    p, i, k, x = p[order], i[order], k[order], x[order]
     up = A[p, i] > 0
     old = np.where(up, k, k + 1)
     new = np.where(up, k + 1, k)
     dslope = act.slopes[new] - act.slopes[old]
     dA = (dslope * A[p, i])[:, None] * W_out[:, i].T
     dC = (dslope * C[p, i] + (act.offsets[new] - act.offsets[old]))[:, None] * W_out[:, i].T
-    first = np.r_[True, x[1:] != x[:-1]] if x.size else np.zeros(0, dtype=bool)
+    first = np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1])] if x.size else np.zeros(0, dtype=bool)
     starts = np.flatnonzero(first)
     gp = p[starts]  # parent of each group of simultaneous switches
     n_groups = np.bincount(gp, minlength=lo_e.size)
