@@ -160,6 +160,7 @@ class ExactPartition:
     kink: NDArray[np.bool_]
     inactive: IntArray
     states: tuple[NDArray[Any], ...]
+    events: Any = None
 
 
 def _as_fractions(ints: Obj, scale: Fraction) -> Obj:
@@ -186,14 +187,13 @@ def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, co
     states: list[NDArray[Any]] = []
     inactive = np.zeros(1, dtype=np.intp)
 
-    for li, act in enumerate(acts):
+    for li, act in enumerate(acts[:-1]):
         edges_f = np.array([to_float(e) for e in edges])
         n = edges.size - 1
         cr = _Crossings(A, sa, C, sc, act)
         right = cr.compare(edges, edges_f, np.arange(1, n + 1))
         left = cr.compare(edges, edges_f, np.arange(n))
-        inside = (left > 0) & (right < 0)
-        p_idx, i_idx, k_idx = np.nonzero(inside)
+        p_idx, i_idx, k_idx = np.nonzero((left > 0) & (right < 0))
         xs = [cr.exact((p, i, k)) for p, i, k in zip(p_idx, i_idx, k_idx)]
         if xs:
             # exact merge of the old edges with the distinct new points (each inside its piece)
@@ -221,12 +221,101 @@ def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, co
         C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
         sa, sc = act.s_scale * sa * sw, s2
 
-    kink = np.asarray(A[1:][:, cols] != A[:-1][:, cols], dtype=bool).any(axis=1)
+    if not acts:  # an affine map: one region
+        return ExactPartition(
+            edges=edges, slope=_as_fractions(A, sa), intercept=_as_fractions(C, sc),
+            kink=np.zeros(0, dtype=bool), inactive=inactive, states=(), events=None,
+        )
+    return _last_layer(net, layers[-1], acts[-1], A, sa, C, sc, edges, states, inactive, cols)
+
+
+def _exact_order(approx: NDArray[np.float64], exact: Any) -> tuple[IntArray, NDArray[np.bool_]]:
+    """Order of values known as floats ``approx`` (within 4 ulps) and exactly via ``exact(j)``;
+    also which sorted entries equal their predecessor exactly.  Only runs of floats too close
+    to order are compared exactly."""
+    order = np.argsort(approx, kind="stable")
+    a = approx[order]
+    close = np.zeros(a.size, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        close[1:] = np.abs(np.diff(a)) <= 8 * _U * (np.abs(a[1:]) + np.abs(a[:-1])) + 1e-300
+    same = np.zeros(a.size, dtype=bool)
+    if close.any():
+        run_start = np.flatnonzero(~close)
+        ends = np.r_[run_start, a.size]
+        for lo_, hi_ in zip(ends[:-1], ends[1:]):
+            if hi_ - lo_ < 2:
+                continue
+            idx = list(order[lo_:hi_])
+            vals = {j: exact(j) for j in idx}
+            idx.sort(key=vals.__getitem__)
+            order[lo_:hi_] = idx
+            for q in range(lo_ + 1, hi_):
+                same[q] = vals[order[q]] == vals[order[q - 1]]
+    return order, same
+
+
+def _last_layer(
+    net: Network, out_layer: Any, act: _Act, A: Obj, sa: Fraction, C: Obj, sc: Fraction,
+    edges: Obj, states: list[NDArray[Any]], inactive: IntArray, cols: IntArray,
+) -> ExactPartition:
+    """The last hidden layer as sorted switch events with exact running sums."""
+    from pwlinear.analysis import _Events, _segmented_cumsum
+
+    W_out, sw, b_out, sb = out_layer
+    edges_f = np.array([to_float(e) for e in edges])
+    n = edges.size - 1
+    cr = _Crossings(A, sa, C, sc, act)
+    left = cr.compare(edges, edges_f, np.arange(n))
+    right = cr.compare(edges, edges_f, np.arange(1, n + 1))
+    s0 = _states(cr, A, C, sc, act, left)
+    p, i, k = np.nonzero((left > 0) & (right < 0))
+    order, same = _exact_order(cr.f[p, i, k], lambda j: cr.exact((p[j], i[j], k[j])))
+    p, i, k = p[order], i[order], k[order]
+    first = ~same
+    starts = np.flatnonzero(first)
+    xs = np.array([cr.exact((p[j], i[j], k[j])) for j in starts] + [None], dtype=object)[:-1]
+    up = A[p, i] > 0
+    old = np.where(up, k, k + 1)
+    new = np.where(up, k + 1, k)
+    dS = act.slopes[new] - act.slopes[old]
+    s1 = _fgcd(act.s_scale * sc, act.o_scale)
+    dA = (dS * A[p, i])[:, None] * W_out[:, i].T
+    d_post = _rescale(dS * C[p, i], act.s_scale * sc, s1) + _rescale(
+        act.offsets[new] - act.offsets[old], act.o_scale, s1
+    )
+    S0 = act.slopes[s0]
+    A0 = int_matmul(S0 * A, W_out.T)
+    post0 = _rescale(S0 * C, act.s_scale * sc, s1) + _rescale(act.offsets[s0], act.o_scale, s1)
+    s2 = _fgcd(s1 * sw, sb)
+    C0 = _rescale(int_matmul(post0, W_out.T), s1 * sw, s2) + _rescale(b_out[None, :], sb, s2)
+    dC = _rescale(d_post[:, None] * W_out[:, i].T, s1 * sw, s2)
+    gp = p[starts]
+    n_groups = np.bincount(gp, minlength=n)
+    GA = np.add.reduceat(dA, starts, axis=0) if p.size else dA
+    GC = np.add.reduceat(dC, starts, axis=0) if p.size else dC
+    A_out = _segmented_cumsum(A0, GA, gp, n_groups)
+    C_out = _segmented_cumsum(C0, GC, gp, n_groups)
+    dinact = act.active[old].astype(np.intp) - act.active[new].astype(np.intp)
+    G_inact = np.add.reduceat(dinact, starts) if p.size else dinact
+    inactive = _segmented_cumsum(inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups)
+    # the new edges: old ones and the group positions, merged in order (each inside its piece)
+    region_parent = np.repeat(np.arange(n), n_groups + 1)
+    event_region = np.cumsum(first) + p
+    new_edges = np.empty(n + 1 + starts.size, dtype=object)
+    is_group = np.zeros(new_edges.size, dtype=bool)
+    is_group[event_region[starts]] = True
+    new_edges[is_group] = xs
+    new_edges[~is_group] = edges
+    kink = np.asarray(A_out[1:][:, cols] != A_out[:-1][:, cols], dtype=bool).any(axis=1)
+    events = _Events(
+        s0=s0.astype(np.int32), parent=region_parent, region=event_region, neuron=i, old=old, new=new
+    )
     return ExactPartition(
-        edges=edges,
-        slope=_as_fractions(A, sa),
-        intercept=_as_fractions(C, sc),
+        edges=new_edges,
+        slope=_as_fractions(A_out, act.s_scale * sa * sw),
+        intercept=_as_fractions(C_out, s2),
         kink=kink,
         inactive=inactive,
-        states=tuple(states),
+        states=tuple(st[region_parent] for st in states),
+        events=events,
     )

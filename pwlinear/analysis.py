@@ -762,7 +762,7 @@ def regions(net: Any, interval: Any = None, *, output: int | None = None, exact:
 
         ep = exact_partition(network, lo, hi, cols)
         edges, A, C, kink, inactive = ep.edges, ep.slope, ep.intercept, ep.kink, ep.inactive
-        dense, events = ep.states, None
+        dense, events = ep.states, ep.events
         if not exact:
             edges, A, C = (np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape) for a in (edges, A, C))
     A, C = A[:, cols], C[:, cols]
