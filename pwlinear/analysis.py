@@ -223,7 +223,10 @@ class Regions:
         allp = np.concatenate(pairs) if pairs else np.zeros((0, 3), dtype=np.intp)
         allp = allp[np.lexsort((allp[:, 2], allp[:, 1], allp[:, 0]))]
         cuts = np.searchsorted(allp[:, 0], np.arange(1, len(self)))
-        return tuple(np.split(allp[:, 1:], cuts[:-1])) if len(self) > 1 else ()
+        out = tuple(np.split(allp[:, 1:].copy(), cuts[:-1])) if len(self) > 1 else ()
+        for a in out:
+            a.flags.writeable = False
+        return out
 
     def locate(self, x: ArrayLike) -> IntArray:
         """Index of the region containing each ``x`` (the left one at a boundary)."""
@@ -765,9 +768,9 @@ def regions(net: Any, interval: Any = None, *, output: int | None = None, exact:
         dense, events = ep.states, ep.events
         if not exact:
             edges, A, C = (np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape) for a in (edges, A, C))
-    A, C = A[:, cols], C[:, cols]
+    A, C = np.ascontiguousarray(A[:, cols]), np.ascontiguousarray(C[:, cols])
     if A.shape[1] == 1:
-        A, C = A[:, 0], C[:, 0]
+        A, C = A[:, 0].copy(), C[:, 0].copy()
     return Regions(edges[:-1].copy(), edges[1:].copy(), A, C, kink, inactive, network.activations, tuple(dense), events)
 
 

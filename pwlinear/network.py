@@ -39,7 +39,10 @@ def _as_matrix(value: Any, name: str, ndim: int) -> tuple[NDArray[np.float64], N
     if isinstance(value, np.ndarray) and value.dtype != object:
         arr = value
     else:
-        arr = np.asarray(value, dtype=object) if _has_exact(value) else np.asarray(value)
+        try:
+            arr = np.asarray(value, dtype=object) if _has_exact(value) else np.asarray(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a rectangular {ndim}-D array, got ragged {value!r}") from None
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     if arr.dtype.kind in "cSUMmV":
