@@ -47,26 +47,37 @@ def main() -> None:
         net = pl.Network.random(widths, seed=0)
         pl.regions(net, exact=True)  # warm the exact weight cache
         n = len(pl.regions(net))
-        r = median_ratio(lambda: pl.regions(net, exact=True), lambda: pl.regions(net), repeats)
+        r = median_ratio(
+            lambda n=net: pl.regions(n, exact=True), lambda n=net: pl.regions(n), repeats
+        )
         name = "x".join(map(str, widths))
         ok = "ok" if r <= 30 else "MISS"
         print(f"{name:<22}{n:>9}{r:>13.1f}{'<= 30':>8} {ok}")
 
     print("\ncertified / uncertified float partition")
     print(f"{'net':<22}{'interval':>12}{'regions':>9}{'overhead':>10}{'target':>8}")
-    cores = [[1, 3000, 1], [1, 64, 64, 1], [1, 256, 256, 256, 1], [1] + [128] * 7 + [1],
-             [1] + [512] * 4 + [1]]
+    cores = [
+        [1, 3000, 1],
+        [1, 64, 64, 1],
+        [1, 256, 256, 256, 1],
+        [1] + [128] * 7 + [1],
+        [1] + [512] * 4 + [1],
+    ]
     for widths in cores:
         net = pl.Network.random(widths, seed=0)
         cols = np.arange(1)
         for lo, hi in ((-np.inf, np.inf), (-100.0, 100.0)):
             n = len(pl.regions(net, (lo, hi)))
             r = median_ratio(
-                lambda: _partition(net, lo, hi, cols, certify=True),
-                lambda: _partition(net, lo, hi, cols, certify=False),
+                lambda n=net, a=lo, b=hi, c=cols: _partition(n, a, b, c, certify=True),
+                lambda n=net, a=lo, b=hi, c=cols: _partition(n, a, b, c, certify=False),
                 repeats,
             )
-            name = "x".join(map(str, widths)) if len(widths) < 6 else f"1x{widths[1]}(x{len(widths) - 2})x1"
+            name = (
+                "x".join(map(str, widths))
+                if len(widths) < 6
+                else f"1x{widths[1]}(x{len(widths) - 2})x1"
+            )
             ok = "ok" if r <= 1.3 else "MISS"
             print(f"{name:<22}{f'[{lo}, {hi}]':>12}{n:>9}{r:>10.2f}{'<= 1.3':>8} {ok}")
 

@@ -133,4 +133,7 @@ def _limbs(x: Any, bits: int) -> list[Any]:
     mag = np.abs(x)
     top = max((int(v).bit_length() for v in mag.reshape(-1)), default=0)
     mask = (1 << bits) - 1
-    return [((mag >> (bits * i)) & mask).astype(np.float64) * sign for i in range(max(1, -(-top // bits)))]
+    return [
+        ((mag >> (bits * i)) & mask).astype(np.float64) * sign
+        for i in range(max(1, -(-top // bits)))
+    ]

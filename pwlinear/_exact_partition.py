@@ -98,7 +98,9 @@ class _Crossings:
     def exact(self, idx: tuple[Any, ...]) -> Fraction:
         return Fraction(self.r.numerator * int(self.N[idx]), self.r.denominator * int(self.D[idx]))
 
-    def compare(self, edges: Obj, edges_f: NDArray[np.float64], piece: IntArray) -> NDArray[np.int8]:
+    def compare(
+        self, edges: Obj, edges_f: NDArray[np.float64], piece: IntArray
+    ) -> NDArray[np.int8]:
         """sign(t - edge[piece]) for every crossing (0 where the map is constant)."""
         e_f = edges_f[piece][:, None, None]
         t_f = self.f
@@ -134,7 +136,9 @@ def _true_divide(n: Obj, d: Obj) -> NDArray[np.float64]:
     return out
 
 
-def _states(cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]) -> IntArray:
+def _states(
+    cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]
+) -> IntArray:
     """Exact state of each neuron just right of each piece's left edge.
 
     ``left_sign`` is sign(t - left) for every crossing of the piece's own map.
@@ -144,7 +148,11 @@ def _states(cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: 
     s0 = _fgcd(act.k_scale, sc)
     c = _rescale(C, sc, s0)
     kn = _rescale(act.knots, act.k_scale, s0)
-    flat = np.count_nonzero(kn[None, None, :] < c[..., None], axis=-1) if k else np.zeros(C.shape, dtype=np.intp)
+    flat = (
+        np.count_nonzero(kn[None, None, :] < c[..., None], axis=-1)
+        if k
+        else np.zeros(C.shape, dtype=np.intp)
+    )
     pos, neg = A > 0, A < 0
     return np.where(pos, crossed, np.where(neg, k - crossed, flat)).astype(np.intp)
 
@@ -173,7 +181,9 @@ def _edge(v: float) -> Any:
     return v if math.isinf(v) else Fraction(v)
 
 
-def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, cols: IntArray) -> ExactPartition:
+def exact_partition(
+    net: Network, lo: float | Fraction, hi: float | Fraction, cols: IntArray
+) -> ExactPartition:
     """The partition of ``[lo, hi]`` (floats may be infinite) in exact arithmetic."""
     layers = net.integer_layers()
     acts = [_Act.of(a) for a in net.activations]
@@ -182,8 +192,13 @@ def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, co
     sa = sw0
     C: Obj = b0[None, :].copy()
     sc = sb0
-    edges = np.array([_edge(float(lo)) if not isinstance(lo, Fraction) else lo,
-                      _edge(float(hi)) if not isinstance(hi, Fraction) else hi], dtype=object)
+    edges = np.array(
+        [
+            _edge(float(lo)) if not isinstance(lo, Fraction) else lo,
+            _edge(float(hi)) if not isinstance(hi, Fraction) else hi,
+        ],
+        dtype=object,
+    )
     states: list[NDArray[Any]] = []
     inactive = np.zeros(1, dtype=np.intp)
 
@@ -223,8 +238,13 @@ def exact_partition(net: Network, lo: float | Fraction, hi: float | Fraction, co
 
     if not acts:  # an affine map: one region
         return ExactPartition(
-            edges=edges, slope=_as_fractions(A, sa), intercept=_as_fractions(C, sc),
-            kink=np.zeros(0, dtype=bool), inactive=inactive, states=(), events=None,
+            edges=edges,
+            slope=_as_fractions(A, sa),
+            intercept=_as_fractions(C, sc),
+            kink=np.zeros(0, dtype=bool),
+            inactive=inactive,
+            states=(),
+            events=None,
         )
     return _last_layer(net, layers[-1], acts[-1], A, sa, C, sc, edges, states, inactive, cols)
 
@@ -255,8 +275,17 @@ def _exact_order(approx: NDArray[np.float64], exact: Any) -> tuple[IntArray, NDA
 
 
 def _last_layer(
-    net: Network, out_layer: Any, act: _Act, A: Obj, sa: Fraction, C: Obj, sc: Fraction,
-    edges: Obj, states: list[NDArray[Any]], inactive: IntArray, cols: IntArray,
+    net: Network,
+    out_layer: Any,
+    act: _Act,
+    A: Obj,
+    sa: Fraction,
+    C: Obj,
+    sc: Fraction,
+    edges: Obj,
+    states: list[NDArray[Any]],
+    inactive: IntArray,
+    cols: IntArray,
 ) -> ExactPartition:
     """The last hidden layer as sorted switch events with exact running sums."""
     from pwlinear.analysis import _Events, _segmented_cumsum
@@ -297,7 +326,9 @@ def _last_layer(
     C_out = _segmented_cumsum(C0, GC, gp, n_groups)
     dinact = act.active[old].astype(np.intp) - act.active[new].astype(np.intp)
     G_inact = np.add.reduceat(dinact, starts) if p.size else dinact
-    inactive = _segmented_cumsum(inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups)
+    inactive = _segmented_cumsum(
+        inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups
+    )
     # the new edges: old ones and the group positions, merged in order (each inside its piece)
     region_parent = np.repeat(np.arange(n), n_groups + 1)
     event_region = np.cumsum(first) + p
@@ -308,13 +339,18 @@ def _last_layer(
     new_edges[~is_group] = edges
     kink = np.asarray(A_out[1:][:, cols] != A_out[:-1][:, cols], dtype=bool).any(axis=1)
     events = _Events(
-        s0=s0.astype(np.int32), parent=region_parent, region=event_region, neuron=i, old=old, new=new
+        s0=s0.astype(np.int32),
+        parent=region_parent,
+        region=event_region,
+        neuron=i,
+        old=old,
+        new=new,
     )
     return ExactPartition(
         edges=new_edges,
         slope=_as_fractions(A_out, act.s_scale * sa * sw),
         intercept=_as_fractions(C_out, s2),
-        kink=kink,
+        kink=np.asarray(kink, dtype=bool),
         inactive=inactive,
         states=tuple(st[region_parent] for st in states),
         events=events,

@@ -8,7 +8,9 @@ from typing import Any
 __all__ = ["check_interval", "check_output"]
 
 
-def check_interval(interval: Any, name: str = "interval", *, allow_infinite: bool = True) -> tuple[float, float]:
+def check_interval(
+    interval: Any, name: str = "interval", *, allow_infinite: bool = True
+) -> tuple[float, float]:
     """``(lo, hi)`` as floats with ``lo < hi``; ``None`` means the whole real line.
 
     Examples
@@ -55,5 +57,7 @@ def check_output(output: Any, n_outputs: int) -> int | None:
         except TypeError:
             raise TypeError(f"output must be an int or None, got {output!r}") from None
     if not -n_outputs <= output < n_outputs:
-        raise ValueError(f"output must be in [-{n_outputs}, {n_outputs}) for this network, got {output}")
+        raise ValueError(
+            f"output must be in [-{n_outputs}, {n_outputs}) for this network, got {output}"
+        )
     return output % n_outputs

@@ -81,6 +81,8 @@ class Activation:
     offsets: NDArray[np.float64]
     active: NDArray[np.bool_]
     name: str
+    integer_slopes: tuple[NDArray[np.object_], Fraction]
+    _exact: tuple[NDArray[np.object_], NDArray[np.object_], NDArray[np.object_]]
 
     def __init__(
         self,

@@ -68,7 +68,9 @@ def _crossings(a: FloatArray, c: FloatArray, knots: FloatArray) -> FloatArray:
         return (knots - c[..., None]) / a[..., None]  # type: ignore[no-any-return]
 
 
-def _states(a: FloatArray, c: FloatArray, t: FloatArray, left: FloatArray, knots: FloatArray) -> IntArray:
+def _states(
+    a: FloatArray, c: FloatArray, t: FloatArray, left: FloatArray, knots: FloatArray
+) -> IntArray:
     """State of each neuron just right of ``left``, from the same crossings ``t`` used to split.
 
     Increasing neurons have crossed the knots with ``t <= left``; decreasing
@@ -92,7 +94,9 @@ def _small_int(a: NDArray[Any]) -> NDArray[Any]:
     return a.astype(np.int8 if a.size == 0 or int(a.max(initial=0)) < 127 else np.int32)
 
 
-def _segmented_cumsum(first: NDArray[Any], steps: NDArray[Any], step_parent: IntArray, n_steps: IntArray) -> NDArray[Any]:
+def _segmented_cumsum(
+    first: NDArray[Any], steps: NDArray[Any], step_parent: IntArray, n_steps: IntArray
+) -> NDArray[Any]:
     """Running sums restarted in each parent: parent ``p`` yields ``first[p]`` then
     ``first[p] + steps[g0]``, ... over its own steps, all parents concatenated."""
     n = first.shape[0]
@@ -162,7 +166,14 @@ class Regions:
     _events: _Events | None = field(repr=False)
 
     def __post_init__(self) -> None:
-        for v in (self.left, self.right, self.slope, self.intercept, self.is_breakpoint, self.n_inactive):
+        for v in (
+            self.left,
+            self.right,
+            self.slope,
+            self.intercept,
+            self.is_breakpoint,
+            self.n_inactive,
+        ):
             v.flags.writeable = False
 
     def __len__(self) -> int:
@@ -215,7 +226,8 @@ class Regions:
 
     @cached_property
     def switches(self) -> tuple[IntArray, ...]:
-        """Per interior boundary, a ``(k, 2)`` array of the ``(layer, neuron)`` pairs that change state."""
+        """Per interior boundary, a ``(k, 2)`` array of the ``(layer, neuron)`` pairs that
+        change state there."""
         pairs = []
         for layer, s in enumerate(self.states):
             b, i = np.nonzero(s[1:] != s[:-1])
@@ -295,7 +307,7 @@ def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray]]:
     g = _gamma(_n_ops(net) + 4) * 1.01
     W0, b0 = net.layers[0]
     a_abs, c_abs = np.abs(W0[:, 0]), np.abs(b0)
-    out = []
+    out: list[tuple[FloatArray, FloatArray]] = []
     for act, (W, b) in zip(net.activations, net.layers[1:]):
         out.append((g * a_abs, g * c_abs) if out else (0 * a_abs, 0 * c_abs))  # layer 1 is exact
         a_abs = np.abs(W) @ (act.max_abs_slope * a_abs)
@@ -303,7 +315,9 @@ def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray]]:
     return out
 
 
-def _local_bounds(net: Network, dense: list[NDArray[Any]], rows: IntArray) -> tuple[FloatArray, FloatArray]:
+def _local_bounds(
+    net: Network, dense: list[NDArray[Any]], rows: IntArray
+) -> tuple[FloatArray, FloatArray]:
     """For the pieces ``rows``, per neuron of the layer after ``dense``: the error bounds of
     :func:`_layer_bounds` with each piece's own activation slopes (exact zeros stay zero)."""
     g = _gamma(_n_ops(net) + 4) * 1.01
@@ -329,7 +343,12 @@ def _moderate_range(net: Network, limit: float = 1e150) -> bool:
         if li < len(net.activations):
             sl = np.abs(net.activations[li].slopes)
             snz = sl[sl > 0]
-            factors.append((snz.min(initial=1.0), snz.max(initial=1.0) + np.abs(net.activations[li].offsets).max(initial=0.0)))
+            factors.append(
+                (
+                    snz.min(initial=1.0),
+                    snz.max(initial=1.0) + np.abs(net.activations[li].offsets).max(initial=0.0),
+                )
+            )
     logs = np.log10(np.array(factors))
     for i in range(len(factors)):
         lo = np.cumsum(logs[i:, 0])
@@ -340,15 +359,22 @@ def _moderate_range(net: Network, limit: float = 1e150) -> bool:
 
 
 def _certify(
-    A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, bounds: tuple[FloatArray, FloatArray],
-    edges: FloatArray, edge_err: FloatArray, local: Any,
+    A: FloatArray,
+    C: FloatArray,
+    t: FloatArray,
+    knots: FloatArray,
+    bounds: tuple[FloatArray, FloatArray],
+    edges: FloatArray,
+    edge_err: FloatArray,
+    local: Any,
 ) -> tuple[NDArray[np.bool_], FloatArray]:
     """Raise :class:`_Undecided` unless every sign and order the float partition relies on is
     certain; return the crossings inside each piece and the error bound of every crossing.
 
     The bound of :math:`t = (k - c)/a` with :math:`|c - \\hat c| \\le e_c`,
     :math:`|a - \\hat a| \\le e_a < |\\hat a|` is
-    :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` where :math:`n = k - c`, :math:`e_n = e_c + u|n|`.
+    :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` where :math:`n = k - c` and
+    :math:`e_n = e_c + u|n|`.
     Network-wide bounds are tried first; the pieces they cannot certify are
     retried with their own bounds ``local(rows)``.
     """
@@ -361,8 +387,15 @@ def _certify(
         if rows.size == 0:
             raise _Undecided("a sign or a crossing within its error bound")
         bad_r, et[rows] = _check_pieces(
-            A[rows], C[rows], t[rows], knots, local(rows), lo[rows], hi[rows],
-            edge_err[:-1][rows], edge_err[1:][rows],
+            A[rows],
+            C[rows],
+            t[rows],
+            knots,
+            local(rows),
+            lo[rows],
+            hi[rows],
+            edge_err[:-1][rows],
+            edge_err[1:][rows],
         )
         is_local[rows] = True
         if bad_r.any():
@@ -385,8 +418,15 @@ def _certify(
 
 
 def _check_pieces(
-    A: FloatArray, C: FloatArray, t: FloatArray, knots: FloatArray, bounds: tuple[FloatArray, FloatArray],
-    lo: FloatArray, hi: FloatArray, err_lo: FloatArray, err_hi: FloatArray,
+    A: FloatArray,
+    C: FloatArray,
+    t: FloatArray,
+    knots: FloatArray,
+    bounds: tuple[FloatArray, FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
+    err_lo: FloatArray,
+    err_hi: FloatArray,
 ) -> tuple[NDArray[np.bool_], FloatArray]:
     """Per piece: is any sign or crossing-versus-end comparison undecided?  And the bounds."""
     ea, ec = (np.atleast_2d(v) for v in bounds)
@@ -464,7 +504,10 @@ def _place_exactly(
         return t, rank
     t = t.copy()
     idx = [tuple(int(v) for v in c) for c in cand[flag]]
-    exact = {j: (Fraction(float(knots[j[2]])) - Fraction(float(C[j[:2]]))) / Fraction(float(A[j[:2]])) for j in idx}
+    exact = {
+        j: (Fraction(float(knots[j[2]])) - Fraction(float(C[j[:2]]))) / Fraction(float(A[j[:2]]))
+        for j in idx
+    }
     flo, fhi = (None if math.isinf(v) else Fraction(v) for v in (lo, hi))
     for j, q in exact.items():
         if flo is not None and q <= flo:
@@ -487,7 +530,17 @@ def _to_float(q: Fraction) -> float:
         return math.copysign(math.inf, q)
 
 
-def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], IntArray, tuple[NDArray[Any], ...], _Events | None]:
+def _partition(
+    net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True
+) -> tuple[
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    NDArray[np.bool_],
+    IntArray,
+    tuple[NDArray[Any], ...],
+    _Events | None,
+]:
     """Edges, output slopes and intercepts, breakpoint flags, inactive counts and states.
 
     Breakpoints are kinks of the output columns ``cols``.  With ``certify``,
@@ -512,7 +565,14 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
         t = _crossings(A, C, act.knots)
         if bounds is not None:
             inside, et = _certify(
-                A, C, t, act.knots, bounds[li], edges, edge_err, lambda rows: _local_bounds(net, dense, rows)
+                A,
+                C,
+                t,
+                act.knots,
+                bounds[li],
+                edges,
+                edge_err,
+                lambda rows, dense=dense: _local_bounds(net, dense, rows),
             )
         else:
             inside = (t > edges[:-1, None, None]) & (t < edges[1:, None, None])
@@ -538,8 +598,14 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     t = _crossings(A, C, act.knots)
     if bounds is not None and dense:
         _certify(
-            A, C, t, act.knots, bounds[-1], edges, edge_err,
-            lambda rows: _local_bounds(net, dense, rows),
+            A,
+            C,
+            t,
+            act.knots,
+            bounds[-1],
+            edges,
+            edge_err,
+            lambda rows, dense=dense: _local_bounds(net, dense, rows),
         )
     p, i, k, x, tie = _sorted_events(t, lo_e, hi_e)
     if bounds is not None and not dense and not _placed(t, x, lo_e[0], hi_e[-1]):
@@ -554,7 +620,11 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     dslope = act.slopes[new] - act.slopes[old]
     dA = (dslope * A[p, i])[:, None] * W_out[:, i].T
     dC = (dslope * C[p, i] + (act.offsets[new] - act.offsets[old]))[:, None] * W_out[:, i].T
-    first = np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1])] if x.size else np.zeros(0, dtype=bool)
+    first = (
+        np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1])]
+        if x.size
+        else np.zeros(0, dtype=bool)
+    )
     starts = np.flatnonzero(first)
     gp = p[starts]  # parent of each group of simultaneous switches
     n_groups = np.bincount(gp, minlength=lo_e.size)
@@ -565,14 +635,18 @@ def _partition(net: Network, lo: float, hi: float, cols: IntArray, certify: bool
     C0 = (sa0 * C + act.offsets[s0]) @ W_out.T + b_out
     A_out = _segmented_cumsum(A0, GA, gp, n_groups)
     C_out = _segmented_cumsum(C0, GC, gp, n_groups)
-    dinact = (act.active[old].astype(np.intp) - act.active[new].astype(np.intp))
+    dinact = act.active[old].astype(np.intp) - act.active[new].astype(np.intp)
     G_inact = np.add.reduceat(dinact, starts) if x.size else dinact
-    inactive = _segmented_cumsum(inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups)
+    inactive = _segmented_cumsum(
+        inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups
+    )
 
     new_edges = np.sort(np.concatenate([edges, x[starts]]))
     region_parent = np.repeat(np.arange(lo_e.size), n_groups + 1)
     event_region = np.cumsum(first) + p  # region g + parent + 1 begins at group g
-    events = _Events(s0=_small_int(s0), parent=region_parent, region=event_region, neuron=i, old=old, new=new)
+    events = _Events(
+        s0=_small_int(s0), parent=region_parent, region=event_region, neuron=i, old=old, new=new
+    )
     dense = [s[region_parent] for s in dense]
 
     # which boundaries are breakpoints: certified float tests, exact where undecided
@@ -695,21 +769,29 @@ def _settle_exactly(
         kink[b] = any(u != v for u, v in zip(*sides))
 
 
-def _prepare(net: Any, interval: Any, output: Any, exact: bool) -> tuple[Network, Any, Any, IntArray]:
+def _prepare(
+    net: Any, interval: Any, output: Any, exact: bool
+) -> tuple[Network, Any, Any, IntArray]:
     network = as_network(net)
     if network.n_inputs != 1:
         raise ValueError(
             f"net must have a scalar input, but its first layer has {network.n_inputs} input "
             "columns; analyse it along a line with pwlinear.restrict first"
         )
+    lo: Any
+    hi: Any
     lo, hi = check_interval(interval)
     if exact and interval is not None:  # keep exact endpoints exact
-        lo, hi = (v if math.isinf(v) else to_fraction(e, "interval") for v, e in zip((lo, hi), interval))
+        lo, hi = (
+            v if math.isinf(v) else to_fraction(e, "interval") for v, e in zip((lo, hi), interval)
+        )
     out = check_output(output, network.n_outputs)
     return network, lo, hi, np.arange(network.n_outputs) if out is None else np.array([out])
 
 
-def regions(net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False) -> Regions:
+def regions(
+    net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False
+) -> Regions:
     """Activation regions of ``net`` on the whole line or an interval.
 
     On region ``r`` the network is :math:`s_r x + c_r` for :math:`l_r \\le x \\le r_r`
@@ -764,14 +846,28 @@ def regions(net: Any, interval: Any = None, *, output: int | None = None, exact:
         from pwlinear._exact_partition import exact_partition, to_float
 
         ep = exact_partition(network, lo, hi, cols)
-        edges, A, C, kink, inactive = ep.edges, ep.slope, ep.intercept, ep.kink, ep.inactive
+        edges, A, C = ep.edges, ep.slope, ep.intercept  # type: ignore[assignment]
+        kink, inactive = ep.kink, ep.inactive
         dense, events = ep.states, ep.events
         if not exact:
-            edges, A, C = (np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape) for a in (edges, A, C))
+            edges, A, C = (
+                np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape)
+                for a in (edges, A, C)
+            )
     A, C = np.ascontiguousarray(A[:, cols]), np.ascontiguousarray(C[:, cols])
     if A.shape[1] == 1:
         A, C = A[:, 0].copy(), C[:, 0].copy()
-    return Regions(edges[:-1].copy(), edges[1:].copy(), A, C, kink, inactive, network.activations, tuple(dense), events)
+    return Regions(
+        edges[:-1].copy(),
+        edges[1:].copy(),
+        A,
+        C,
+        kink,
+        inactive,
+        network.activations,
+        tuple(dense),
+        events,
+    )
 
 
 def breakpoints(

@@ -42,7 +42,9 @@ def _as_matrix(value: Any, name: str, ndim: int) -> tuple[NDArray[np.float64], N
         try:
             arr = np.asarray(value, dtype=object) if _has_exact(value) else np.asarray(value)
         except ValueError:
-            raise ValueError(f"{name} must be a rectangular {ndim}-D array, got ragged {value!r}") from None
+            raise ValueError(
+                f"{name} must be a rectangular {ndim}-D array, got ragged {value!r}"
+            ) from None
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     if arr.dtype.kind in "cSUMmV":
@@ -101,6 +103,8 @@ class Network:
 
     layers: tuple[Layer, ...]
     activations: tuple[Activation, ...]
+    _exact_layers: tuple[tuple[NDArray[np.object_], NDArray[np.object_]], ...] | None
+    _cache: dict[str, Any]
 
     def __init__(
         self,
@@ -191,7 +195,8 @@ class Network:
         bias_std: float = 1.0,
         activation: Any = "relu",
     ) -> Network:
-        """A network with He-normal weights :math:`W \\sim N(0, 2/n_{in})` and :math:`N(0, \\sigma_b^2)` biases.
+        """A network with He-normal weights :math:`W \\sim N(0, 2/n_{in})` and
+        :math:`N(0, \\sigma_b^2)` biases.
 
         Parameters
         ----------
@@ -255,7 +260,9 @@ class Network:
             return self._exact_layers  # type: ignore[no-any-return]
         return tuple((_fraction_array(W), _fraction_array(b)) for W, b in self.layers)
 
-    def integer_layers(self) -> tuple[tuple[NDArray[np.object_], Fraction, NDArray[np.object_], Fraction], ...]:
+    def integer_layers(
+        self,
+    ) -> tuple[tuple[NDArray[np.object_], Fraction, NDArray[np.object_], Fraction], ...]:
         """Each layer exactly as ``(W_int, W_scale, b_int, b_scale)``: ``W = W_int * W_scale``.
 
         Integer object arrays (Python ints) keep exact products of dyadic
@@ -263,9 +270,7 @@ class Network:
         """
         cached = self._cache.get("integer_layers")
         if cached is None:
-            cached = tuple(
-                scaled_integers(W) + scaled_integers(b) for W, b in self.exact_layers
-            )
+            cached = tuple(scaled_integers(W) + scaled_integers(b) for W, b in self.exact_layers)
             self._cache["integer_layers"] = cached
         return cached  # type: ignore[no-any-return]
 
@@ -349,23 +354,30 @@ def shifted_relus(weights: ArrayLike, shifts: ArrayLike, bias: Any = 0.0) -> Net
     >>> pl.breakpoints(net)
     array([0., 1.])
     """
-    w = np.asarray(weights, dtype=object).reshape(-1) if _has_exact(weights) else np.asarray(weights)
+    w = (
+        np.asarray(weights, dtype=object).reshape(-1)
+        if _has_exact(weights)
+        else np.asarray(weights)
+    )
     h = np.asarray(shifts, dtype=object).reshape(-1) if _has_exact(shifts) else np.asarray(shifts)
     if w.ndim != 1 or h.ndim != 1:
         raise ValueError(
             f"weights and shifts must be 1-D, got shapes {np.shape(weights)} and {np.shape(shifts)}"
         )
     if w.shape != h.shape:
-        raise ValueError(
-            f"weights and shifts must have the same length, got {w.size} and {h.size}"
-        )
+        raise ValueError(f"weights and shifts must have the same length, got {w.size} and {h.size}")
     if w.size == 0:
         raise ValueError("shifted_relus needs at least one unit, got empty weights and shifts")
     exact = _has_exact(weights) or _has_exact(shifts) or _has_exact(bias)
     one = np.ones((w.size, 1), dtype=object if exact else np.float64)
     return Network(
-        [(one, -h if not exact else np.array([-to_fraction(v, "shifts") for v in h], dtype=object)),
-         (w.reshape(1, -1), np.array([bias], dtype=object if exact else None))],
+        [
+            (
+                one,
+                -h if not exact else np.array([-to_fraction(v, "shifts") for v in h], dtype=object),
+            ),
+            (w.reshape(1, -1), np.array([bias], dtype=object if exact else None)),
+        ],
         "relu",
     )
 

@@ -21,7 +21,9 @@ def fraction_forward(net: pl.Network, x: Fraction) -> list[Fraction]:
     h = [x]
     for (W, b), act in zip(net.exact_layers[:-1], net.activations):
         knots, slopes, offsets = act.exact
-        z = [sum((W[i, j] * h[j] for j in range(len(h))), Fraction(0)) + b[i] for i in range(len(b))]
+        z = [
+            sum((W[i, j] * h[j] for j in range(len(h))), Fraction(0)) + b[i] for i in range(len(b))
+        ]
         h = []
         for zi in z:
             piece = sum(1 for k in knots if k < zi)
@@ -92,7 +94,10 @@ def test_float_structure_equals_exact_on_random_nets(net: pl.Network) -> None:
     assert_same_structure(net, (-3.0, 2.5))
 
 
-@given(degenerate_nets(), st.lists(st.fractions(min_value=-8, max_value=8, max_denominator=64), min_size=1, max_size=5))
+@given(
+    degenerate_nets(),
+    st.lists(st.fractions(min_value=-8, max_value=8, max_denominator=64), min_size=1, max_size=5),
+)
 def test_exact_regions_equal_fraction_forward_pass(net: pl.Network, xs: list[Fraction]) -> None:
     r = pl.regions(net, exact=True)
     for x in xs:
