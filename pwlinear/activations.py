@@ -39,11 +39,11 @@ def _readonly(a: NDArray[Any]) -> NDArray[Any]:
     return a
 
 
-def _exact_array(values: Sequence[Any]) -> NDArray[np.object_]:
+def _exact_array(values: Sequence[Any], name: str) -> NDArray[np.object_]:
     """Values as an object array of :class:`fractions.Fraction` (exactly)."""
     from pwlinear._exact import to_fraction
 
-    return np.array([to_fraction(v) for v in values] + [None], dtype=object)[:-1]
+    return np.array([to_fraction(v, name) for v in values] + [None], dtype=object)[:-1]
 
 
 class Activation:
@@ -100,9 +100,9 @@ class Activation:
                 f"slopes must have len(knots) + 1 = {len(knot_list) + 1} entries, "
                 f"got {len(slope_list)}"
             )
-        exact_knots = _exact_array(knot_list)
-        exact_slopes = _exact_array(slope_list)
-        exact_offset = _exact_array([offset])[0]
+        exact_knots = _exact_array(knot_list, "knots")
+        exact_slopes = _exact_array(slope_list, "slopes")
+        exact_offset = _exact_array([offset], "offset")[0]
         if any(b <= a for a, b in zip(exact_knots[:-1], exact_knots[1:])):
             raise ValueError(f"knots must be strictly increasing, got {knot_list}")
         offsets = [exact_offset]

@@ -369,34 +369,27 @@ def _certify(
     local: Any,
 ) -> tuple[NDArray[np.bool_], FloatArray]:
     """Raise :class:`_Undecided` unless every sign and order the float partition relies on is
-    certain; return the crossings inside each piece and the error bound of every crossing.
+    certain; return the crossings inside each piece and the error bounds of those crossings.
 
     The bound of :math:`t = (k - c)/a` with :math:`|c - \\hat c| \\le e_c`,
     :math:`|a - \\hat a| \\le e_a < |\\hat a|` is
     :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` where :math:`n = k - c` and
-    :math:`e_n = e_c + u|n|`.
-    Network-wide bounds are tried first; the pieces they cannot certify are
-    retried with their own bounds ``local(rows)``.
+    :math:`e_n = e_c + u|n|`; with :math:`|n| \\le |t||a|(1 + u)` it is at most
+    :math:`\\alpha + \\beta |t|` (see :func:`_check_pieces`).  Network-wide bounds are tried
+    first; the pieces they cannot certify are retried with their own bounds ``local(rows)``.
     """
     lo, hi = edges[:-1], edges[1:]
-    bad, et = _check_pieces(A, C, t, knots, bounds, lo, hi, edge_err[:-1], edge_err[1:])
+    bad, alpha, beta = _check_pieces(A, C, t, knots, bounds, lo, hi, edge_err[:-1], edge_err[1:])
     is_local = np.zeros(lo.size, dtype=bool)
 
     def retry(rows: IntArray) -> None:
         rows = rows[~is_local[rows]]
         if rows.size == 0:
             raise _Undecided("a sign or a crossing within its error bound")
-        bad_r, et[rows] = _check_pieces(
-            A[rows],
-            C[rows],
-            t[rows],
-            knots,
-            local(rows),
-            lo[rows],
-            hi[rows],
-            edge_err[:-1][rows],
-            edge_err[1:][rows],
-        )
+        bad_r, alpha[rows], beta[rows] = _check_pieces(
+            A[rows], C[rows], t[rows], knots, local(rows),
+            lo[rows], hi[rows], edge_err[:-1][rows], edge_err[1:][rows],
+        )  # fmt: skip
         is_local[rows] = True
         if bad_r.any():
             raise _Undecided("a sign or a crossing within its error bound")
@@ -404,17 +397,21 @@ def _certify(
     if bad.any():
         retry(np.flatnonzero(bad))
     inside = (t > lo[:, None, None]) & (t < hi[:, None, None])
-    piece = np.nonzero(inside)[0]
+    p, i, _ = np.nonzero(inside)
     x = t[inside]
-    order = np.argsort(x, kind="stable")
-    x, piece = x[order], piece[order]
-    close = np.flatnonzero(np.diff(x) <= et[inside][order][1:] + et[inside][order][:-1])
+
+    def bound() -> FloatArray:
+        return alpha[p, i] + beta[p, i] * np.abs(x) + 1e-300  # type: ignore[no-any-return]
+
+    order = np.argsort(x)
+    xs, e = x[order], bound()[order]
+    close = np.flatnonzero(np.diff(xs) <= e[1:] + e[:-1])
     if close.size:
-        retry(np.unique(np.r_[piece[close], piece[close + 1]]))
-        e = et[inside][order]
-        if np.any(np.diff(x) <= e[1:] + e[:-1]):
+        retry(np.unique(np.r_[p[order][close], p[order][close + 1]]))
+        e = bound()[order]
+        if np.any(np.diff(xs) <= e[1:] + e[:-1]):
             raise _Undecided("two crossings too close to order")
-    return inside, et
+    return inside, bound()
 
 
 def _check_pieces(
@@ -427,8 +424,12 @@ def _check_pieces(
     hi: FloatArray,
     err_lo: FloatArray,
     err_hi: FloatArray,
-) -> tuple[NDArray[np.bool_], FloatArray]:
-    """Per piece: is any sign or crossing-versus-end comparison undecided?  And the bounds."""
+) -> tuple[NDArray[np.bool_], FloatArray, FloatArray]:
+    """Per piece: is any sign or crossing-versus-end comparison undecided?  And, per piece
+    and neuron, :math:`\\alpha = 1.01 e_c/(|a| - e_a)` and
+    :math:`\\beta = 1.01 (u|a| + e_a)/(|a| - e_a) + 2.02u`, so that every crossing is
+    within :math:`\\alpha + \\beta|t|` of its exact value (0 for constant maps, which
+    have no crossing)."""
     ea, ec = (np.atleast_2d(v) for v in bounds)
     mag = np.abs(A)
     bad = np.any((mag <= ea) & (ea > 0), axis=1)
@@ -436,19 +437,28 @@ def _check_pieces(
     if knots.size and flat.any():
         near_knot = np.abs(C[..., None] - knots).min(axis=-1) <= ec
         bad |= np.any(flat & near_knot, axis=1)
-    # |t_true - t| <= alpha + beta |t|: with n = k - c, |n| <= |t||a|(1 + u), the bound of
-    # the docstring becomes (e_c + |t|(u|a| + e_a))(1 + 2u)/(|a| - e_a) + 2u|t|
-    # (constant maps, a = 0, have no crossing: t is inf or nan there and compares False)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv = 1.01 / (mag - ea)
-        alpha = (ec * inv)[..., None]
-        beta = ((_U * mag + ea) * inv + 2.02 * _U)[..., None]
-        et = alpha + beta * np.abs(t) + 1e-300
-        near = (np.abs(t - lo[:, None, None]) <= et + err_lo[:, None, None]) | (
-            np.abs(hi[:, None, None] - t) <= et + err_hi[:, None, None]
+        alpha = ec * inv
+        beta = (_U * mag + ea) * inv + 2.02 * _U
+        alpha[flat] = 0.0
+        beta[flat] = 0.0
+        # a crossing within alpha + beta |t| of an end at distance d has |t| <= |end| + d,
+        # so d <= (alpha + beta |end|) / (1 - beta): one threshold per piece and end
+        a_max, b_max = alpha.max(axis=1, initial=0.0), beta.max(axis=1, initial=0.0)
+        bad |= b_max >= 0.5
+        d_lo = np.where(np.isinf(lo), -1.0, (a_max + b_max * np.abs(lo)) / (1 - b_max) + err_lo)
+        d_hi = np.where(np.isinf(hi), -1.0, (a_max + b_max * np.abs(hi)) / (1 - b_max) + err_hi)
+        cand = (np.abs(t - lo[:, None, None]) <= d_lo[:, None, None]) | (
+            np.abs(hi[:, None, None] - t) <= d_hi[:, None, None]
         )
-    bad |= near.any(axis=(1, 2))
-    return bad, et
+    if cand.any():
+        p, i, k = np.nonzero(cand)
+        tc = t[p, i, k]
+        et = alpha[p, i] + beta[p, i] * np.abs(tc) + 1e-300
+        near = (np.abs(tc - lo[p]) <= et + err_lo[p]) | (np.abs(hi[p] - tc) <= et + err_hi[p])
+        bad[p[near]] = True
+    return bad, alpha, beta
 
 
 def _sorted_events(
@@ -564,7 +574,7 @@ def _partition(
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
         t = _crossings(A, C, act.knots)
         if bounds is not None:
-            inside, et = _certify(
+            inside, e_in = _certify(
                 A,
                 C,
                 t,
@@ -579,7 +589,7 @@ def _partition(
         if inside.any():
             new_edges, first = np.unique(np.concatenate([edges, t[inside]]), return_index=True)
             if bounds is not None:
-                edge_err = np.concatenate([edge_err, et[inside]])[first]
+                edge_err = np.concatenate([edge_err, e_in])[first]
             parent = np.searchsorted(edges, new_edges[:-1], side="right") - 1
             A, C, t = A[parent], C[parent], t[parent]
             dense = [s[parent] for s in dense]
@@ -921,5 +931,11 @@ def to_piecewise(
             f"net has {network.n_outputs} outputs; choose one with output=k for to_piecewise"
         )
     r = regions(network, interval, output=output, exact=exact)
-    keep = np.r_[0, np.flatnonzero(r.is_breakpoint) + 1]
-    return PiecewiseLinear(r.breakpoints, r.slope[keep], r.intercept[keep])
+    keep = np.r_[0, np.flatnonzero(r.is_breakpoint) + 1]  # the first region of each slope
+    knots = r.breakpoints
+    # kinks closer than float64 resolution round to one float: a float function has one
+    # knot there, so drop the pieces of zero width between them
+    dup = np.zeros(knots.size, dtype=bool)
+    dup[1:] = knots[1:] == knots[:-1]
+    keep = keep[np.r_[True, ~dup[1:], True]] if knots.size else keep
+    return PiecewiseLinear(knots[~dup], r.slope[keep], r.intercept[keep])
