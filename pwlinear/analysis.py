@@ -833,7 +833,11 @@ def regions(
     So the number of regions and breakpoints, their order and every
     activation pattern always equal those of ``exact=True``, and each float
     boundary is within a few ulps of the exact one (correctly rounded after
-    an exact fallback).
+    an exact fallback).  Two consequences of keeping the exact structure in
+    float64: boundaries closer together than float resolution round to the
+    same float (a region of zero width), and a slope change smaller than the
+    slopes' rounding can leave equal float slopes on both sides of a
+    breakpoint; ``exact=True`` shows both exactly.
 
     Examples
     --------
