@@ -21,6 +21,7 @@ from pwlinear.activations import (
     relu,
 )
 from pwlinear.analysis import Regions, breakpoints, regions, to_piecewise
+from pwlinear.fit import FitResult, best_fit
 from pwlinear.network import Network, as_network, shifted_relus
 from pwlinear.piecewise import PiecewiseLinear
 
@@ -28,11 +29,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
+    "FitResult",
     "Network",
     "PiecewiseLinear",
     "Regions",
     "absolute",
     "as_network",
+    "best_fit",
     "breakpoints",
     "get_activation",
     "hardtanh",
