@@ -15,7 +15,9 @@ def _as_values(v: ArrayLike, name: str) -> NDArray[Any]:
     """A 1-D float64 array, or an object array of Fractions when given exact numbers."""
     from pwlinear._exact import is_exact_number, to_fraction
 
-    raw = np.asarray(v, dtype=object).reshape(-1) if not isinstance(v, np.ndarray) else v.reshape(-1)
+    raw = (
+        np.asarray(v, dtype=object).reshape(-1) if not isinstance(v, np.ndarray) else v.reshape(-1)
+    )
     if raw.dtype == object and any(is_exact_number(e) and not isinstance(e, int) for e in raw):
         out = np.array([to_fraction(e, name) for e in raw] + [None], dtype=object)[:-1]
     else:
