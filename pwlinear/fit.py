@@ -197,7 +197,7 @@ def _relu_matrix(nodes: FloatArray, shifts: FloatArray, bias: bool) -> FloatArra
 
 def _nodes(shifts: FloatArray, a: float, b: float) -> FloatArray:
     inner = shifts[(shifts > a) & (shifts < b)]
-    return np.unique(np.r_[a, inner, b])
+    return np.unique(np.concatenate(([a], inner, [b])))
 
 
 def _hat_system_continuous(target: _Target, nodes: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -255,25 +255,35 @@ def _solve_fixed(
     a = nodes[0]
     n = shifts.size
     inside = (shifts > a) & (shifts < nodes[-1])
-    left = shifts <= a
-    square = bias and left.sum() == 1 and np.unique(shifts[inside]).size == inside.sum()
-    square = square and nodes.size == n + 1
-    if square:
+    n_left = int(np.count_nonzero(shifts <= a))
+    distinct = np.unique(shifts[inside]).size == inside.sum()
+    # the hat space itself (a unit at or left of a gives the first slope), or the hat space
+    # with a flat first piece (every unit inside: the hats at a and at the first shift merge)
+    square = bias and distinct and n_left == 1 and nodes.size == n + 1
+    flat = bias and distinct and n_left == 0 and inside.all() and nodes.size == n + 2
+    if square or flat:
+        band, r = ab, rhs
+        if flat:  # v(a) = v(h_1): merge the first two hats, still tridiagonal
+            band = ab[:, 1:].copy()
+            band[1, 0] = ab[1, 0] + 2 * ab[0, 1] + ab[1, 1]
+            r = np.concatenate(([rhs[0] + rhs[1]], rhs[2:]))
         try:
-            v = linalg.solveh_banded(ab[:2], rhs, lower=False)
+            v = linalg.solveh_banded(band[:2], r, lower=False)
         except linalg.LinAlgError:
-            square = False
-    if square:
+            square = flat = False
+    if square or flat:
+        if flat:
+            v = np.concatenate((v[:1], v))
         slopes = np.diff(v) / np.diff(nodes)
-        theta = np.zeros(n + 1)
         order = np.argsort(shifts, kind="stable")
-        # unit at/left of a carries the first slope; each inside unit the slope jump at it
-        jumps = np.r_[slopes[0], np.diff(slopes)]
+        # each unit carries the slope jump at its shift (the first: the first slope,
+        # or for a flat start the jump from 0)
+        jumps = np.diff(slopes)[:n] if flat else np.diff(slopes, prepend=0.0)
         w = np.zeros(n)
         w[order] = jumps
-        h0 = shifts[order[0]]
+        theta = np.zeros(n + 1)
         theta[1:] = w
-        theta[0] = v[0] - w[order[0]] * (a - h0)
+        theta[0] = v[0] if flat else v[0] - w[order[0]] * (a - shifts[order[0]])
         return theta, 0.0
     T = _relu_matrix(nodes, shifts, bias)
     M = np.diag(ab[1]) + np.diag(ab[0, 1:], 1) + np.diag(ab[2, :-1], -1)
@@ -298,8 +308,8 @@ def _model(x: FloatArray, shifts: FloatArray, theta: FloatArray, bias: bool) -> 
     w = theta[1:] if bias else theta
     order = np.argsort(shifts, kind="stable")
     h, w = shifts[order], w[order]
-    s1 = np.r_[0.0, np.cumsum(w)]
-    s2 = np.r_[0.0, np.cumsum(w * h)]
+    s1 = np.concatenate(([0.0], np.cumsum(w)))
+    s2 = np.concatenate(([0.0], np.cumsum(w * h)))
     j = np.searchsorted(h, x, side="left")
     return c + s1[j] * x - s2[j]  # type: ignore[no-any-return]
 
@@ -344,12 +354,12 @@ def _gradient(
         order = np.argsort(x)
         xs = x[order]
         r = (om * (y - _model(x, shifts, theta, bias)))[order]
-        tail = np.r_[np.cumsum(r[::-1])[::-1], 0.0]
+        tail = np.concatenate((np.cumsum(r[::-1])[::-1], [0.0]))
         right = tail[np.searchsorted(xs, shifts, side="right")]
         return 2 * w * right  # type: ignore[no-any-return]
     target = problem[1]
     _, piece_int, nodes = _continuous_loss(target, shifts, theta, bias, a, b)
-    tail = np.r_[np.cumsum(piece_int[::-1])[::-1], 0.0]
+    tail = np.concatenate((np.cumsum(piece_int[::-1])[::-1], [0.0]))
     idx = np.searchsorted(nodes, np.clip(shifts, a, b), side="left")
     return 2 * w * tail[np.clip(idx, 0, tail.size - 1)]  # type: ignore[no-any-return]
 
@@ -397,7 +407,7 @@ def _fit_free(
         z0 = (np.sort(h0) - a) / scale
         res = optimize.minimize(
             fun, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
-            options={"maxiter": 200 + 20 * n, "ftol": 1e-13, "gtol": 1e-12},
+            options={"maxiter": 200 + 20 * n, "ftol": 1e-12, "gtol": 1e-10},
         )  # fmt: skip
         loss = float(res.fun)
         if best is None or loss < best[0]:
