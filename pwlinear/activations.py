@@ -86,8 +86,8 @@ class Activation:
 
     def __init__(
         self,
-        knots: ArrayLike,
-        slopes: ArrayLike,
+        knots: ArrayLike | Sequence[Any],
+        slopes: ArrayLike | Sequence[Any],
         offset: Any = 0.0,
         *,
         name: str | None = None,

@@ -13,6 +13,7 @@ The output layer has no activation.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any, Union
@@ -274,6 +275,59 @@ class Network:
             self._cache["integer_layers"] = cached
         return cached  # type: ignore[no-any-return]
 
+    # -- files ------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the network to a ``.npz`` file (plain arrays and strings, no pickle).
+
+        Exact weights are stored as ``"p/q"`` strings; activations as their
+        knots, slopes, offset and active pieces, so custom ones round-trip.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pwlinear as pl
+        >>> net = pl.Network.random([1, 4, 1], seed=1, activation="leaky_relu")
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
+        >>> net.save(path)
+        >>> pl.Network.load(path) == net
+        True
+        """
+        arrays: dict[str, NDArray[Any]] = {
+            "format": np.array(_FORMAT),
+            "n_layers": np.array(len(self.layers)),
+        }
+        for i, ((W, b), (We, be)) in enumerate(zip(self.layers, self.exact_layers)):
+            arrays[f"W{i}"], arrays[f"b{i}"] = W, b
+            if self.is_exact:
+                arrays[f"W{i}_exact"] = np.vectorize(str, otypes=[str])(We)
+                arrays[f"b{i}_exact"] = np.vectorize(str, otypes=[str])(be)
+        for i, act in enumerate(self.activations):
+            kn, sl, of = act.exact
+            arrays[f"act{i}_name"] = np.array(act.name)
+            arrays[f"act{i}_knots"] = np.array([str(v) for v in kn], dtype=str)
+            arrays[f"act{i}_slopes"] = np.array([str(v) for v in sl], dtype=str)
+            arrays[f"act{i}_offset"] = np.array(str(of[0]))
+            arrays[f"act{i}_active"] = act.active
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, activation: Any = "relu") -> Network:
+        """Read a network from a ``.npz`` written by :meth:`save`, or from a PyTorch
+        ``state_dict`` file of a Sequential MLP (loaded with ``weights_only=True``;
+        its hidden layers get ``activation``).
+
+        Nothing in the file is executed: ``.npz`` files are opened with
+        ``allow_pickle=False``, and every array is checked (shapes, finiteness)
+        as for :class:`Network` itself.
+        """
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"path {path!r} is not a file")
+        if path.endswith(".npz"):
+            return _load_npz(path)
+        return _load_state_dict(path, activation)
+
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 
@@ -322,6 +376,73 @@ class Network:
         acts = ", ".join(repr(a) for a in self.activations)
         exact = ", exact=True" if self.is_exact else ""
         return f"Network(widths={list(self.widths)}, activations=[{acts}]{exact})"
+
+
+_FORMAT = "pwlinear.Network/1"
+
+
+def _load_npz(path: str) -> Network:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            files = {k: data[k] for k in data.files}
+    except ValueError as exc:
+        raise ValueError(f"cannot load {path!r} without pickle: {exc}") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{path!r} is not a readable .npz file: {exc}") from None
+    if str(files.get("format", "")) != _FORMAT:
+        raise ValueError(f"{path!r} is not a network saved by pwlinear (no format {_FORMAT!r})")
+    try:
+        n = int(files["n_layers"])
+        layers: list[tuple[Any, Any]] = []
+        for i in range(n):
+            if f"W{i}_exact" in files:
+                W = np.vectorize(Fraction, otypes=[object])(files[f"W{i}_exact"])
+                b = np.vectorize(Fraction, otypes=[object])(files[f"b{i}_exact"])
+            else:
+                W, b = files[f"W{i}"], files[f"b{i}"]
+            layers.append((W, b))
+        acts = [
+            Activation(
+                [Fraction(str(v)) for v in files[f"act{i}_knots"]],
+                [Fraction(str(v)) for v in files[f"act{i}_slopes"]],
+                Fraction(str(files[f"act{i}_offset"])),
+                name=str(files[f"act{i}_name"]),
+                active=files[f"act{i}_active"],
+            )
+            for i in range(n - 1)
+        ]
+    except KeyError as exc:
+        raise ValueError(f"{path!r} lacks the array {exc}") from None
+    return Network(layers, acts)
+
+
+def _load_state_dict(path: str, activation: Any) -> Network:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            f"loading {path!r} as a torch state_dict needs torch: pip install 'pwlinear[torch]'"
+        ) from None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, ...
+        raise ValueError(f"cannot load {path!r} as a torch state_dict: {exc}") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path!r} holds a {type(state).__name__}, not a state_dict")
+    weights = sorted(k for k in state if k.endswith(".weight"))
+    if not weights:
+        raise ValueError(f"{path!r} has no '*.weight' entries")
+
+    def position(key: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in key.split(".")[:-1] if p.isdigit())
+
+    layers = []
+    for key in sorted(weights, key=position):
+        W = state[key].detach().double().numpy()
+        bias_key = key[: -len("weight")] + "bias"
+        b = state[bias_key].detach().double().numpy() if bias_key in state else np.zeros(W.shape[0])
+        layers.append((W, b))
+    return Network(layers, activation)
 
 
 def _fraction_array(a: NDArray[Any]) -> NDArray[np.object_]:

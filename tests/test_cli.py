@@ -98,3 +98,21 @@ def test_user_errors_are_one_line_exit_2(args: tuple[str, ...]) -> None:
 def test_version() -> None:
     proc = run("--version")
     assert proc.returncode == 0 and pl.__version__ in proc.stdout
+
+
+def test_model_file_npz_and_torch_state_dict(tmp_path: Path) -> None:
+    net = pl.Network.random([1, 10, 10, 1], seed=5)
+    net.save(tmp_path / "m.npz")
+    proc = run("breakpoints", str(tmp_path / "m.npz"), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    np.testing.assert_array_equal([r["x"] for r in json.loads(proc.stdout)], pl.breakpoints(net))
+    torch = pytest.importorskip("torch")
+    sd = {f"{2 * i}.weight": torch.tensor(W) for i, (W, _) in enumerate(net.layers)}
+    sd.update({f"{2 * i}.bias": torch.tensor(b) for i, (_, b) in enumerate(net.layers)})
+    torch.save(sd, tmp_path / "m.pt")
+    proc = run("regions", str(tmp_path / "m.pt"), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == len(pl.regions(net)) + 1
+    (tmp_path / "bad.npz").write_bytes(b"junk")
+    proc = run("regions", str(tmp_path / "bad.npz"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
