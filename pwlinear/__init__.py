@@ -22,6 +22,7 @@ from pwlinear.activations import (
 )
 from pwlinear.analysis import Regions, breakpoints, regions, to_piecewise
 from pwlinear.fit import FitResult, best_fit
+from pwlinear.lines import DecisionChanges, decision_changes, restrict
 from pwlinear.network import Network, as_network, shifted_relus
 from pwlinear.piecewise import PiecewiseLinear
 
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
+    "DecisionChanges",
     "FitResult",
     "Network",
     "PiecewiseLinear",
@@ -37,12 +39,14 @@ __all__ = [
     "as_network",
     "best_fit",
     "breakpoints",
+    "decision_changes",
     "get_activation",
     "hardtanh",
     "identity",
     "leaky_relu",
     "regions",
     "relu",
+    "restrict",
     "shifted_relus",
     "to_piecewise",
 ]

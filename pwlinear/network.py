@@ -275,6 +275,20 @@ class Network:
             self._cache["integer_layers"] = cached
         return cached  # type: ignore[no-any-return]
 
+    @classmethod
+    def from_torch(cls, model: Any) -> Network:
+        """The network of a ``torch.nn.Sequential`` MLP; see :func:`pwlinear.models.from_torch`."""
+        from pwlinear.models import from_torch
+
+        return from_torch(model)
+
+    @classmethod
+    def from_sklearn(cls, mlp: Any) -> Network:
+        """The network of a fitted scikit-learn MLP; see :func:`pwlinear.models.from_sklearn`."""
+        from pwlinear.models import from_sklearn
+
+        return from_sklearn(mlp)
+
     # -- files ------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
