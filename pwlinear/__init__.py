@@ -24,7 +24,7 @@ from pwlinear.analysis import Regions, breakpoints, regions, to_piecewise
 from pwlinear.fit import FitResult, best_fit
 from pwlinear.lines import DecisionChanges, decision_changes, restrict
 from pwlinear.network import Network, as_network, shifted_relus
-from pwlinear.piecewise import PiecewiseLinear
+from pwlinear.piecewise import PiecewiseConstant, PiecewiseLinear, maximum, minimum
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,7 @@ __all__ = [
     "DecisionChanges",
     "FitResult",
     "Network",
+    "PiecewiseConstant",
     "PiecewiseLinear",
     "Regions",
     "absolute",
@@ -44,6 +45,8 @@ __all__ = [
     "hardtanh",
     "identity",
     "leaky_relu",
+    "maximum",
+    "minimum",
     "regions",
     "relu",
     "restrict",

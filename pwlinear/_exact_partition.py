@@ -84,7 +84,7 @@ class _Crossings:
         nz = ~zero
         if nz.any():
             with np.errstate(over="ignore"):
-                approx[nz] = to_float(self.r) * _true_divide(N[nz], D[nz])
+                approx[nz] = _scaled_ratio(self.r, N[nz], D[nz])
         approx[zero] = np.nan
         self.f = approx
 
@@ -121,20 +121,27 @@ def to_float(v: Any) -> float:
     try:
         return float(v)
     except OverflowError:
-        return math.copysign(math.inf, v)
+        return math.inf if v > 0 else -math.inf
 
 
-def _true_divide(n: Obj, d: Obj) -> NDArray[np.float64]:
-    """Correctly rounded float of int ratios (Python's int true division)."""
+def _scaled_ratio(r: Fraction, n: Obj, d: Obj) -> NDArray[np.float64]:
+    """Floats of ``r * n / d`` for int arrays ``n``, ``d`` (within a few ulps; correctly
+    rounded where a float intermediate would overflow or underflow)."""
     out = np.empty(n.shape)
     flat_n, flat_d, flat = n.reshape(-1), d.reshape(-1), out.reshape(-1)
+    rf = to_float(r)
+    fast = rf != 0 and math.isfinite(rf)
     for j in range(flat.size):
-        try:
-            flat[j] = flat_n[j] / flat_d[j]
-        except OverflowError:
-            flat[j] = math.copysign(math.inf, flat_n[j]) * math.copysign(1, flat_d[j])
+        v = 0.0
+        if fast:
+            try:
+                v = rf * (flat_n[j] / flat_d[j])
+            except OverflowError:
+                v = math.nan
+        if not fast or not math.isfinite(v) or (v == 0 and flat_n[j] != 0):
+            v = to_float(Fraction(r.numerator * int(flat_n[j]), r.denominator * int(flat_d[j])))
+        flat[j] = v
     return out
-
 
 def _states(
     cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]
