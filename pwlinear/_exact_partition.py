@@ -143,6 +143,7 @@ def _scaled_ratio(r: Fraction, n: Obj, d: Obj) -> NDArray[np.float64]:
         flat[j] = v
     return out
 
+
 def _states(
     cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]
 ) -> IntArray:
@@ -295,7 +296,7 @@ def _last_layer(
     cols: IntArray,
 ) -> ExactPartition:
     """The last hidden layer as sorted switch events with exact running sums."""
-    from pwlinear.analysis import _Events, _segmented_cumsum
+    from pwlinear.analysis import _accumulate, _Events
 
     W_out, sw, b_out, sb = out_layer
     edges_f = np.array([to_float(e) for e in edges])
@@ -325,16 +326,8 @@ def _last_layer(
     s2 = _fgcd(s1 * sw, sb)
     C0 = _rescale(int_matmul(post0, W_out.T), s1 * sw, s2) + _rescale(b_out[None, :], sb, s2)
     dC = _rescale(d_post[:, None] * W_out[:, i].T, s1 * sw, s2)
-    gp = p[starts]
-    n_groups = np.bincount(gp, minlength=n)
-    GA = np.add.reduceat(dA, starts, axis=0) if p.size else dA
-    GC = np.add.reduceat(dC, starts, axis=0) if p.size else dC
-    A_out = _segmented_cumsum(A0, GA, gp, n_groups)
-    C_out = _segmented_cumsum(C0, GC, gp, n_groups)
-    dinact = act.active[old].astype(np.intp) - act.active[new].astype(np.intp)
-    G_inact = np.add.reduceat(dinact, starts) if p.size else dinact
-    inactive = _segmented_cumsum(
-        inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups
+    n_groups, _, A_out, C_out, inactive = _accumulate(
+        act.active, s0, old, new, starts, p[starts], n, (A0, dA), (C0, dC), inactive
     )
     # the new edges: old ones and the group positions, merged in order (each inside its piece)
     region_parent = np.repeat(np.arange(n), n_groups + 1)

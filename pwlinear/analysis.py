@@ -111,6 +111,40 @@ def _segmented_cumsum(
     return pad[valid]
 
 
+def _accumulate(
+    active: NDArray[np.bool_],
+    s0: NDArray[Any],
+    old: IntArray,
+    new: IntArray,
+    starts: IntArray,
+    group_parent: IntArray,
+    n_parents: int,
+    slopes: tuple[NDArray[Any], NDArray[Any]],
+    intercepts: tuple[NDArray[Any], NDArray[Any]],
+    inactive: IntArray,
+) -> tuple[IntArray, NDArray[Any], NDArray[Any], NDArray[Any], IntArray]:
+    """Per region of the last hidden layer: output slopes, intercepts and inactive counts,
+    as each parent's values at its left end plus the running sums of the switch groups'
+    effects (float or exact integers alike).  Returns the groups per parent, the groups'
+    summed slope changes, and the three per-region arrays."""
+    n_groups = np.bincount(group_parent, minlength=n_parents)
+    first_a, d_a = slopes
+    first_c, d_c = intercepts
+    some = starts.size > 0
+    ga = np.add.reduceat(d_a, starts, axis=0) if some else d_a
+    gc = np.add.reduceat(d_c, starts, axis=0) if some else d_c
+    d_in = active[old].astype(np.intp) - active[new].astype(np.intp)
+    g_in = np.add.reduceat(d_in, starts) if some else d_in
+    first_in = inactive + np.count_nonzero(~active[s0], axis=1)
+    return (
+        n_groups,
+        ga,
+        _segmented_cumsum(first_a, ga, group_parent, n_groups),
+        _segmented_cumsum(first_c, gc, group_parent, n_groups),
+        _segmented_cumsum(first_in, g_in, group_parent, n_groups),
+    )
+
+
 @dataclass(frozen=True)
 class _Events:
     """Switches of the last hidden layer, sorted by position."""
@@ -637,18 +671,11 @@ def _partition(
     )
     starts = np.flatnonzero(first)
     gp = p[starts]  # parent of each group of simultaneous switches
-    n_groups = np.bincount(gp, minlength=lo_e.size)
-    GA = np.add.reduceat(dA, starts, axis=0) if x.size else dA
-    GC = np.add.reduceat(dC, starts, axis=0) if x.size else dC
     sa0 = act.slopes[s0]
     A0 = (sa0 * A) @ W_out.T
     C0 = (sa0 * C + act.offsets[s0]) @ W_out.T + b_out
-    A_out = _segmented_cumsum(A0, GA, gp, n_groups)
-    C_out = _segmented_cumsum(C0, GC, gp, n_groups)
-    dinact = act.active[old].astype(np.intp) - act.active[new].astype(np.intp)
-    G_inact = np.add.reduceat(dinact, starts) if x.size else dinact
-    inactive = _segmented_cumsum(
-        inactive + np.count_nonzero(~act.active[s0], axis=1), G_inact, gp, n_groups
+    n_groups, GA, A_out, C_out, inactive = _accumulate(
+        act.active, s0, old, new, starts, gp, lo_e.size, (A0, dA), (C0, dC), inactive
     )
 
     new_edges = np.sort(np.concatenate([edges, x[starts]]))
