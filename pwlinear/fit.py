@@ -244,7 +244,7 @@ def _hat_system_data(
 
 def _solve_fixed(
     ab: FloatArray, rhs: FloatArray, nodes: FloatArray, shifts: FloatArray, bias: bool
-) -> tuple[FloatArray, float]:
+) -> FloatArray:
     """ReLU coefficients ``theta`` ([c,] w) minimising the quadratic in the hat basis.
 
     When the ReLU model spans exactly the hat space (one unit at or left of ``a``,
@@ -284,7 +284,7 @@ def _solve_fixed(
         theta = np.zeros(n + 1)
         theta[1:] = w
         theta[0] = v[0] if flat else v[0] - w[order[0]] * (a - shifts[order[0]])
-        return theta, 0.0
+        return theta
     T = _relu_matrix(nodes, shifts, bias)
     M = np.diag(ab[1]) + np.diag(ab[0, 1:], 1) + np.diag(ab[2, :-1], -1)
     evals, evecs = linalg.eigh(M)
@@ -294,7 +294,7 @@ def _solve_fixed(
         evals > evals.max() * 1e-14, (evecs.T @ rhs) / np.sqrt(np.where(evals > 0, evals, 1)), 0.0
     )
     theta, *_ = linalg.lstsq(R @ T, rhs_r, cond=1e-13)
-    return theta, 0.0
+    return theta
 
 
 # -- losses -------------------------------------------------------------------------------------
@@ -334,12 +334,12 @@ def _fit_fixed(
     if problem[0] == "data":
         _, x, y, om = problem
         ab, rhs = _hat_system_data(x, y, om, nodes)
-        theta, _ = _solve_fixed(ab, rhs, nodes, shifts, bias)
+        theta = _solve_fixed(ab, rhs, nodes, shifts, bias)
         res = y - _model(x, shifts, theta, bias)
         return theta, float(np.sum(om * res * res))
     target = problem[1]
     ab, rhs = _hat_system_continuous(target, nodes)
-    theta, _ = _solve_fixed(ab, rhs, nodes, shifts, bias)
+    theta = _solve_fixed(ab, rhs, nodes, shifts, bias)
     loss, _, _ = _continuous_loss(target, shifts, theta, bias, a, b)
     return theta, loss
 
