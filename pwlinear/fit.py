@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import linalg, optimize
 
 from pwlinear._validation import check_interval
 
@@ -252,6 +251,8 @@ def _solve_fixed(
     values converted to slope jumps; otherwise a minimum-norm least-squares
     problem in the ReLU coefficients, weighted by the hat Gram's Cholesky factor.
     """
+    from scipy import linalg
+
     a = nodes[0]
     n = shifts.size
     inside = (shifts > a) & (shifts < nodes[-1])
@@ -388,6 +389,8 @@ def _density_start(problem: Any, n: int, a: float, b: float) -> FloatArray:
 def _fit_free(
     problem: Any, n: int, bias: bool, a: float, b: float, seed: Any, n_starts: int, progress: bool
 ) -> tuple[FloatArray, FloatArray, float]:
+    from scipy import optimize
+
     rng = np.random.default_rng(seed)
     starts = [_density_start(problem, n, a, b), a + (np.arange(n) + 0.5) * (b - a) / n]
     for _ in range(max(0, n_starts - 2)):
@@ -640,6 +643,8 @@ def _max_error(
     target: _Target, h: FloatArray, theta: FloatArray, bias: bool, a: float, b: float
 ) -> float:
     """max |f - g| on [a, b]: dense on each piece, then refined around the largest."""
+    from scipy import optimize
+
     nodes = _nodes(h, a, b)
     xs = (nodes[:-1, None] + np.diff(nodes)[:, None] * np.linspace(0, 1, 65)).ravel()
     err = np.abs(target.f(xs) - _model(xs, h, theta, bias))
