@@ -369,24 +369,25 @@ def _moderate_range(net: Network, limit: float = 1e150) -> bool:
     """True when every product of consecutive layers' weight magnitudes (and activation
     slopes) stays within ``[1/limit, limit]``, so no float result under- or overflows
     and the error bounds, which assume neither, hold."""
-    factors = []
+    logs = []  # log10 of the smallest and largest factor each layer can contribute
     for li, (W, b) in enumerate(net.layers):
         vals = np.abs(np.concatenate([W.ravel(), b]))
         nz = vals[vals > 0]
-        factors.append((nz.min(initial=1.0), nz.max(initial=1.0) * (W.shape[1] + 1)))
-        if li < len(net.activations):
-            sl = np.abs(net.activations[li].slopes)
-            snz = sl[sl > 0]
-            factors.append(
-                (
-                    snz.min(initial=1.0),
-                    snz.max(initial=1.0) + np.abs(net.activations[li].offsets).max(initial=0.0),
-                )
+        logs.append(
+            (
+                np.log10(nz.min(initial=1.0)),
+                np.log10(nz.max(initial=1.0)) + np.log10(W.shape[1] + 1),
             )
-    logs = np.log10(np.array(factors))
+        )
+        if li < len(net.activations):
+            act = net.activations[li]
+            sl = np.abs(act.slopes)
+            big = max(float(sl.max()), float(np.abs(act.offsets).max(initial=0.0)), 1e-300)
+            logs.append((np.log10(sl[sl > 0].min(initial=1.0)), np.log10(2 * big)))
+    factors = np.array(logs)
     for i in range(len(factors)):
-        lo = np.cumsum(logs[i:, 0])
-        hi = np.cumsum(logs[i:, 1])
+        lo = np.cumsum(factors[i:, 0])
+        hi = np.cumsum(factors[i:, 1])
         if lo.min() < -np.log10(limit) or hi.max() > np.log10(limit):
             return False
     return True
@@ -600,9 +601,9 @@ def _partition(
     if not acts:  # an affine map: one region
         return edges, A, C, np.zeros(0, dtype=bool), inactive, (), None
 
-    bounds = _cached(net, "layer_bounds", _layer_bounds) if certify else None
     if certify and not _cached(net, "moderate_range", _moderate_range):
         raise _Undecided("weights too small or large for float error bounds")
+    bounds = _cached(net, "layer_bounds", _layer_bounds) if certify else None
     edge_err = np.zeros(2)
     # hidden layers but the last: split, then map the affine pieces through the next layer
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
