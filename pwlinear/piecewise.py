@@ -90,8 +90,10 @@ class PiecewiseLinear:
         else:
             left = s[:-1] * t + c[:-1]
             right = s[1:] * t + c[1:]
+            # relative to the function's magnitude on its knots: intercepts computed from
+            # other points can cancel to nearly 0 where the function itself is not small
             scale = np.abs(s[:-1] * t) + np.abs(c[:-1]) + np.abs(s[1:] * t) + np.abs(c[1:])
-            if np.any(np.abs(left - right) > 1e-9 * scale + 1e-300):
+            if np.any(np.abs(left - right) > 1e-9 * scale.max(initial=0.0) + 1e-300):
                 raise ValueError("the pieces must meet at every knot (f must be continuous)")
         object.__setattr__(self, "knots", t)
         object.__setattr__(self, "slopes", s)
