@@ -127,18 +127,26 @@ def to_float(v: Any) -> float:
 def _scaled_ratio(r: Fraction, n: Obj, d: Obj) -> NDArray[np.float64]:
     """Floats of ``r * n / d`` for int arrays ``n``, ``d`` (within a few ulps; correctly
     rounded where a float intermediate would overflow or underflow)."""
+    rf = to_float(r)
+    if rf != 0 and math.isfinite(rf):
+        try:  # one vectorised pass of int true divisions, each correctly rounded
+            with np.errstate(over="raise", under="raise"):
+                fast = rf * np.true_divide(n, d).astype(np.float64)
+            if np.all(np.isfinite(fast)) and not np.any((fast == 0) & (n != 0)):
+                return fast  # type: ignore[no-any-return]
+        except (OverflowError, FloatingPointError):
+            pass
     out = np.empty(n.shape)
     flat_n, flat_d, flat = n.reshape(-1), d.reshape(-1), out.reshape(-1)
-    rf = to_float(r)
-    fast = rf != 0 and math.isfinite(rf)
+    fast_ok = rf != 0 and math.isfinite(rf)
     for j in range(flat.size):
         v = 0.0
-        if fast:
+        if fast_ok:
             try:
                 v = rf * (flat_n[j] / flat_d[j])
             except OverflowError:
                 v = math.nan
-        if not fast or not math.isfinite(v) or (v == 0 and flat_n[j] != 0):
+        if not fast_ok or not math.isfinite(v) or (v == 0 and flat_n[j] != 0):
             v = to_float(Fraction(r.numerator * int(flat_n[j]), r.denominator * int(flat_d[j])))
         flat[j] = v
     return out

@@ -353,11 +353,8 @@ class PiecewiseLinear:
                 if not nz.any():
                     continue
                 x = (tk - g.intercepts[nz]) / g.slopes[nz]
-            pieces = np.flatnonzero(nz)
-            lo = np.concatenate([[None], g.knots])[pieces]
-            hi = np.concatenate([g.knots, [None]])[pieces]
-            ok = [(a is None or v > a) and (b is None or v < b) for v, a, b in zip(x, lo, hi)]
-            pts.append(x[np.array(ok, dtype=bool)])
+            lo, hi = _piece_ends(g.knots, np.flatnonzero(nz))
+            pts.append(x[np.asarray((x > lo) & (x < hi), dtype=bool)])
         t = _unique(np.concatenate(pts))
         gs, gc = _on(g, t)
         mid = _interior(t)
@@ -404,35 +401,20 @@ class PiecewiseLinear:
         (array([], dtype=float64), [(1.0, 2.0)])
         """
         f = self.simplify()
-        lo = np.concatenate([[-np.inf], f.knots.astype(np.float64)])
-        hi = np.concatenate([f.knots.astype(np.float64), [np.inf]])
-        intervals = []
-        for j in np.flatnonzero((f.slopes == 0) & (f.intercepts == 0)):
-            a = -np.inf if j == 0 else f.knots[j - 1]
-            b = np.inf if j == f.n_pieces - 1 else f.knots[j]
-            intervals.append(tuple(v if isinstance(v, Fraction) else float(v) for v in (a, b)))
+        zero = np.flatnonzero((f.slopes == 0) & (f.intercepts == 0))
+        z_lo, z_hi = _piece_ends(f.knots, zero)
+        intervals = [
+            tuple(v if isinstance(v, Fraction) else float(v) for v in ends)
+            for ends in zip(z_lo, z_hi)
+        ]
         nz = np.flatnonzero(f.slopes != 0)
         x = -f.intercepts[nz] / f.slopes[nz]
-        xf = x.astype(np.float64)
-        ok = (xf >= lo[nz]) & (xf <= hi[nz])
-        if f.is_exact:
-            ok = (
-                np.array(
-                    [
-                        (j == 0 or v >= f.knots[j - 1]) and (j == f.n_pieces - 1 or v <= f.knots[j])
-                        for v, j in zip(x, nz)
-                    ],
-                    dtype=bool,
-                )
-                if nz.size
-                else ok
-            )
-        pts = _unique(x[ok])
+        lo, hi = _piece_ends(f.knots, nz)
+        pts = _unique(x[np.asarray((x >= lo) & (x <= hi), dtype=bool)])
         # a zero at the end of a zero interval belongs to the interval
-        in_interval = (
-            np.array([any(a <= v <= b for a, b in intervals) for v in pts], dtype=bool)
-            if pts.size
-            else np.zeros(0, bool)
+        in_interval = np.asarray(
+            ((pts[:, None] >= z_lo[None, :]) & (pts[:, None] <= z_hi[None, :])).any(axis=1),
+            dtype=bool,
         )
         return pts[~in_interval], intervals
 
@@ -593,6 +575,15 @@ def _refine(
     return t, _on(f, t), _on(g, t)
 
 
+def _piece_ends(t: NDArray[Any], pieces: NDArray[np.intp]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Left and right ends of the given pieces cut by the knots ``t`` (``-inf``/``inf``
+    outside), of ``t``'s kind so that exact comparisons stay exact."""
+    padded = np.concatenate(
+        [np.array([-np.inf], dtype=t.dtype), t, np.array([np.inf], dtype=t.dtype)]
+    )
+    return padded[pieces], padded[pieces + 1]
+
+
 def _interior(t: NDArray[Any]) -> NDArray[Any]:
     """A point inside each piece cut by the knots ``t``."""
     if t.size == 0:
@@ -668,22 +659,10 @@ def _envelope(f: Any, g: Any, upper: bool) -> PiecewiseLinear:
     nz = ds != 0
     with np.errstate(divide="ignore", invalid="ignore"):
         x = -dc[nz] / ds[nz]
-    pieces = np.flatnonzero(nz)
-    inside = []
-    for v, j in zip(x, pieces):
-        if (j == 0 or v > t[j - 1]) and (j == t.size or v < t[j]):
-            inside.append(v)
-    if inside:
-        t = _unique(
-            np.concatenate(
-                [
-                    t,
-                    np.array(inside + [None], dtype=object)[:-1]
-                    if t.dtype == object
-                    else np.array(inside),
-                ]
-            )
-        )
+    lo, hi = _piece_ends(t, np.flatnonzero(nz))
+    inside = x[np.asarray((x > lo) & (x < hi), dtype=bool)]
+    if inside.size:
+        t = _unique(np.concatenate([t, inside]))
         f2, g2 = _same_kind(f, g)
         s1, c1 = _on(f2, t)
         s2, c2 = _on(g2, t)
