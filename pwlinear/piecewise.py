@@ -658,7 +658,7 @@ def _envelope(f: Any, g: Any, upper: bool) -> PiecewiseLinear:
     ds, dc = s1 - s2, c1 - c2
     nz = ds != 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = -dc[nz] / ds[nz]
+        x = -dc[nz] / ds[nz] + 0  # + 0 turns a float -0.0 into 0.0
     lo, hi = _piece_ends(t, np.flatnonzero(nz))
     inside = x[np.asarray((x > lo) & (x < hi), dtype=bool)]
     if inside.size:
