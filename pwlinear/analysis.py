@@ -335,15 +335,18 @@ class _Undecided(Exception):
     """A float comparison of the partition fell inside its error bound."""
 
 
-def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray]]:
+def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray, tuple[float, ...]]]:
     """Per hidden layer, per neuron: bounds on the float error of its pre-activation slope
-    and intercept on any piece, :math:`\\gamma_N` times the all-active absolute chains."""
+    and intercept on any piece, :math:`\\gamma_N` times the all-active absolute chains; and
+    the layer's largest computed slope, slope error, intercept error and intercept."""
     g = _gamma(_n_ops(net) + 4) * 1.01
     W0, b0 = net.layers[0]
     a_abs, c_abs = np.abs(W0[:, 0]), np.abs(b0)
-    out: list[tuple[FloatArray, FloatArray]] = []
+    out: list[tuple[FloatArray, FloatArray, tuple[float, ...]]] = []
     for act, (W, b) in zip(net.activations, net.layers[1:]):
-        out.append((g * a_abs, g * c_abs) if out else (0 * a_abs, 0 * c_abs))  # layer 1 is exact
+        ea, ec = (g * a_abs, g * c_abs) if out else (0 * a_abs, 0 * c_abs)  # layer 1 is exact
+        scale = (np.max(a_abs + ea), ea.max(), ec.max(), np.max(c_abs + ec))
+        out.append((ea, ec, tuple(1.01 * float(v) for v in scale)))
         a_abs = np.abs(W) @ (act.max_abs_slope * a_abs)
         c_abs = np.abs(W) @ (act.max_abs_slope * c_abs + np.max(np.abs(act.offsets))) + np.abs(b)
     return out
@@ -393,107 +396,229 @@ def _moderate_range(net: Network, limit: float = 1e150) -> bool:
     return True
 
 
-def _certify(
+_G2 = 2 * _U / (1 - 2 * _U)  # gamma_2: the rounding of a x + c
+
+
+def _side_at(
+    V: FloatArray, err: FloatArray | None, knots: FloatArray
+) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
+    """For values within ``err`` of exact ones: how many knots lie strictly below each exact
+    value, whether that is certain, and whether the value is exactly on a knot (certain only
+    with a zero error bound; without bounds every float is taken as exact)."""
+    if knots.size == 1:
+        d = V - knots[0] if knots[0] != 0 else V
+        side = (d > 0).view(np.int8)
+        if err is None:
+            return side, np.ones(d.shape, dtype=bool), d == 0
+        return side, np.abs(d) > 1.01 * err, (d == 0) & (err == 0)
+    d = V[..., None] - knots
+    side = np.count_nonzero(d > 0, axis=-1).astype(np.int8)
+    on = (d == 0).any(axis=-1)
+    if err is None:
+        return side, np.ones(V.shape, dtype=bool), on
+    return side, np.asarray((np.abs(d) > 1.01 * err[..., None]).all(axis=-1)), on & (err == 0)
+
+
+def _end_states(
     A: FloatArray,
     C: FloatArray,
-    t: FloatArray,
+    x: FloatArray,
+    ex: FloatArray,
     knots: FloatArray,
-    bounds: tuple[FloatArray, FloatArray],
+    bounds: tuple[Any, Any] | None,
+    toward: int,
+) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
+    """State of every neuron at one end ``x`` of each piece, on the piece's side of it
+    (``toward`` = +1 at left ends, -1 at right ends), and whether it is certain.
+
+    With ``bounds`` :math:`(e_a, e_c)` on the error of the computed map :math:`(\\hat a, \\hat
+    c)` and :math:`e_x` on the end's, :math:`\\mathrm{fl}(\\hat a \\hat x + \\hat c)` is within
+    :math:`|\\hat a|(e_x + \\gamma_2|\\hat x|) + e_a(|\\hat x| + e_x) + e_c + \\gamma_2|\\hat c|`
+    of the exact value there.  A value exactly on a knot takes the state the slope moves it
+    to; at an infinite end the slope's sign decides (the constant, for a flat map).
+    """
+    finite = np.isfinite(x)
+    xf = np.where(finite, x, 0.0)[:, None]
+    ea = ec = err = None
+    if bounds is not None:
+        ea, ec = bounds
+        ax = np.abs(xf)
+        err = np.abs(A) * (ex[:, None] + _G2 * ax) + (ea * (ax + ex[:, None]) + ec)
+        err += _G2 * np.abs(C)
+    side, sure, on = _side_at(A * xf + C, err, knots)
+    if not finite.all() or on.any():
+        sign = np.where(finite, toward, np.sign(x))[:, None] * np.sign(A)
+        slope_known = np.ones(A.shape, dtype=bool)
+        if ea is not None:
+            slope_known = (np.abs(A) > ea) | ((A == 0) & (ea == 0))
+        # on a knot: one more knot below when the value rises into the piece
+        side = side + (on & (sign > 0)).view(np.int8)
+        sure = sure | (on & slope_known)
+        rows = np.flatnonzero(~finite)
+        if rows.size:
+            flat = A[rows] == 0
+            s_c, ok_c, on_c = _side_at(C[rows], None if err is None else err[rows], knots)
+            side[rows] = np.where(flat, s_c, np.where(sign[rows] > 0, knots.size, 0))
+            sure[rows] = np.where(flat, ok_c | on_c, slope_known[rows])
+    return side, sure
+
+
+def _vertex_states(
+    A: FloatArray,
+    C: FloatArray,
     edges: FloatArray,
     edge_err: FloatArray,
-    local: Any,
-) -> tuple[NDArray[np.bool_], FloatArray]:
-    """Raise :class:`_Undecided` unless every sign and order the float partition relies on is
-    certain; return the crossings inside each piece and the error bounds of those crossings.
+    knots: FloatArray,
+    scale: tuple[float, float, float, float] | None,
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.bool_]]:
+    """States at the ends of every piece from one evaluation per vertex, and the pieces
+    where one of them is in doubt (then :func:`_end_states` decides them).
 
-    The bound of :math:`t = (k - c)/a` with :math:`|c - \\hat c| \\le e_c`,
-    :math:`|a - \\hat a| \\le e_a < |\\hat a|` is
-    :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` where :math:`n = k - c` and
-    :math:`e_n = e_c + u|n|`; with :math:`|n| \\le |t||a|(1 + u)` it is at most
-    :math:`\\alpha + \\beta |t|` (see :func:`_check_pieces`).  Network-wide bounds are tried
-    first; the pieces they cannot certify are retried with their own bounds ``local(rows)``.
+    Each vertex is evaluated with the map of the piece to its right (the last with the
+    piece to its left): in exact arithmetic both pieces agree there.  ``scale`` =
+    :math:`(\\max|\\hat a|, \\max e_a, \\max e_c, \\max|\\hat c|)` over the layer bounds
+    the error of :func:`_end_states` for a whole vertex at once, so only values within
+    that bound of a knot, and infinite ends, are looked at neuron by neuron.
     """
-    lo, hi = edges[:-1], edges[1:]
-    bad, alpha, beta = _check_pieces(A, C, t, knots, bounds, lo, hi, edge_err[:-1], edge_err[1:])
-    is_local = np.zeros(lo.size, dtype=bool)
-
-    def retry(rows: IntArray) -> None:
-        rows = rows[~is_local[rows]]
-        if rows.size == 0:
-            raise _Undecided("a sign or a crossing within its error bound")
-        bad_r, alpha[rows], beta[rows] = _check_pieces(
-            A[rows], C[rows], t[rows], knots, local(rows),
-            lo[rows], hi[rows], edge_err[:-1][rows], edge_err[1:][rows],
-        )  # fmt: skip
-        is_local[rows] = True
-        if bad_r.any():
-            raise _Undecided("a sign or a crossing within its error bound")
-
-    if bad.any():
-        retry(np.flatnonzero(bad))
-    inside = (t > lo[:, None, None]) & (t < hi[:, None, None])
-    p, i, _ = np.nonzero(inside)
-    x = t[inside]
-
-    def bound() -> FloatArray:
-        return alpha[p, i] + beta[p, i] * np.abs(x) + 1e-300  # type: ignore[no-any-return]
-
-    order = np.argsort(x)
-    xs, e = x[order], bound()[order]
-    close = np.flatnonzero(np.diff(xs) <= e[1:] + e[:-1])
-    if close.size:
-        retry(np.unique(np.r_[p[order][close], p[order][close + 1]]))
-        e = bound()[order]
-        if np.any(np.diff(xs) <= e[1:] + e[:-1]):
-            raise _Undecided("two crossings too close to order")
-    return inside, bound()
+    n = A.shape[0]
+    finite = np.isfinite(edges)
+    x = np.where(finite, edges, 0.0)
+    V = A * x[:-1, None] + C
+    V_end = A[-1] * x[-1] + C[-1]
+    if knots.size == 1:
+        k0 = knots[0]
+        d, d_end = (V - k0, V_end - k0) if k0 != 0 else (V, V_end)
+        side, side_end = (d > 0).view(np.int8), (d_end > 0).view(np.int8)
+        dist, dist_end = np.abs(d), np.abs(d_end)
+    else:
+        d, d_end = V[..., None] - knots, V_end[..., None] - knots
+        side = np.count_nonzero(d > 0, axis=-1).astype(np.int8)
+        side_end = np.count_nonzero(d_end > 0, axis=-1).astype(np.int8)
+        dist = np.abs(d).min(axis=-1, initial=np.inf)
+        dist_end = np.abs(d_end).min(axis=-1, initial=np.inf)
+    if scale is None:
+        bound = np.zeros(n + 1)
+    else:
+        a_max, ea_max, ec_max, c_max = scale
+        ax = np.abs(x)
+        bound = 1.01 * (a_max * (edge_err + _G2 * ax) + ea_max * (ax + edge_err) + ec_max)
+        bound += 1.01 * _G2 * c_max
+    doubt = np.zeros(n + 1, dtype=bool)
+    doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
+    doubt[-1] = (dist_end <= bound[-1]).any()
+    doubt |= ~finite
+    s_left = np.concatenate([side[1:], side_end[None]])
+    # a doubtful vertex puts both pieces it ends in doubt
+    return side, s_left, doubt[:-1] | doubt[1:]
 
 
-def _check_pieces(
+def _split(
     A: FloatArray,
     C: FloatArray,
-    t: FloatArray,
+    edges: FloatArray,
+    edge_err: FloatArray,
     knots: FloatArray,
-    bounds: tuple[FloatArray, FloatArray],
-    lo: FloatArray,
-    hi: FloatArray,
-    err_lo: FloatArray,
-    err_hi: FloatArray,
-) -> tuple[NDArray[np.bool_], FloatArray, FloatArray]:
-    """Per piece: is any sign or crossing-versus-end comparison undecided?  And, per piece
-    and neuron, :math:`\\alpha = 1.01 e_c/(|a| - e_a)` and
-    :math:`\\beta = 1.01 (u|a| + e_a)/(|a| - e_a) + 2.02u`, so that every crossing is
-    within :math:`\\alpha + \\beta|t|` of its exact value (0 for constant maps, which
-    have no crossing)."""
-    ea, ec = (np.atleast_2d(v) for v in bounds)
-    mag = np.abs(A)
-    bad = np.any((mag <= ea) & (ea > 0), axis=1)
-    flat = mag == 0
-    if knots.size and flat.any():
-        near_knot = np.abs(C[..., None] - knots).min(axis=-1) <= ec
-        bad |= np.any(flat & near_knot, axis=1)
+    bounds: tuple[Any, Any, Any] | None,
+    local: Any,
+) -> tuple[
+    NDArray[np.int8], NDArray[np.int8], IntArray, IntArray, IntArray, FloatArray, FloatArray
+]:
+    """Where the pre-activations ``A x + C`` of each piece cross the activation's knots.
+
+    Returns the states just right of each piece's left end and just left of its right end,
+    and the crossings sorted by position: piece, neuron, knot, point and error bound.  A
+    neuron crosses inside a piece exactly when its states at the two ends differ, so only
+    the crossing points themselves are divided out.  With ``bounds`` every state and the
+    order of the crossings in each piece are certified: first for whole vertices, then
+    neuron by neuron with the network-wide bounds, then with each piece's own bounds
+    ``local(rows)``; :class:`_Undecided` is raised when those cannot decide either.
+    """
+    lo, hi = edges[:-1], edges[1:]
+    scale = None if bounds is None else bounds[2]
+    s_right, s_left, doubt = _vertex_states(A, C, edges, edge_err, knots, scale)
+    ea: Any = None
+    ec: Any = None
+    if bounds is not None:
+        ea, ec = (np.broadcast_to(b, A.shape) for b in bounds[:2])
+
+    def decide(rows: IntArray, own: bool) -> NDArray[np.bool_]:
+        """Recompute the states of pieces ``rows``; which of them are still uncertain."""
+        nonlocal ea, ec
+        b = None
+        if bounds is not None:
+            b = local(rows) if own else (ea[rows], ec[rows])
+        args = (A[rows], C[rows])
+        s_right[rows], ok_r = _end_states(*args, lo[rows], edge_err[:-1][rows], knots, b, 1)
+        s_left[rows], ok_l = _end_states(*args, hi[rows], edge_err[1:][rows], knots, b, -1)
+        if own and b is not None:
+            ea, ec = ea.copy(), ec.copy()
+            ea[rows], ec[rows] = b
+        return np.asarray(~(ok_r & ok_l).all(axis=1))
+
+    rows = np.flatnonzero(doubt)
+    if rows.size:
+        rows = rows[decide(rows, own=False)]
+        if rows.size and decide(rows, own=True).any():
+            raise _Undecided("a state within its error bound")
+    is_local = np.zeros(lo.size, dtype=bool)
+    is_local[rows] = True
+    # crossings: neuron i crosses knot m in piece p when m lies between its end states
+    if knots.size == 1:
+        p, i = np.nonzero(s_right != s_left)
+        m = np.zeros(p.size, dtype=np.intp)
+    else:
+        lo_s, hi_s = np.minimum(s_right, s_left), np.maximum(s_right, s_left)
+        k = np.arange(knots.size)
+        p, i, m = np.nonzero((lo_s[..., None] <= k) & (k < hi_s[..., None]))
+    a, c = A[p, i], C[p, i]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        inv = 1.01 / (mag - ea)
-        alpha = ec * inv
-        beta = (_U * mag + ea) * inv + 2.02 * _U
-        alpha[flat] = 0.0
-        beta[flat] = 0.0
-        # a crossing within alpha + beta |t| of an end at distance d has |t| <= |end| + d,
-        # so d <= (alpha + beta |end|) / (1 - beta): one threshold per piece and end
-        a_max, b_max = alpha.max(axis=1, initial=0.0), beta.max(axis=1, initial=0.0)
-        bad |= b_max >= 0.5
-        d_lo = np.where(np.isinf(lo), -1.0, (a_max + b_max * np.abs(lo)) / (1 - b_max) + err_lo)
-        d_hi = np.where(np.isinf(hi), -1.0, (a_max + b_max * np.abs(hi)) / (1 - b_max) + err_hi)
-        cand = (np.abs(t - lo[:, None, None]) <= d_lo[:, None, None]) | (
-            np.abs(hi[:, None, None] - t) <= d_hi[:, None, None]
-        )
-    if cand.any():
-        p, i, k = np.nonzero(cand)
-        tc = t[p, i, k]
-        et = alpha[p, i] + beta[p, i] * np.abs(tc) + 1e-300
-        near = (np.abs(tc - lo[p]) <= et + err_lo[p]) | (np.abs(hi[p] - tc) <= et + err_hi[p])
-        bad[p[near]] = True
-    return bad, alpha, beta
+        x = np.clip((knots[m] - c) / a, lo[p], hi[p])
+    order = np.lexsort((x, p))
+    p, i, m, x = p[order], i[order], m[order], x[order]
+    if bounds is None:
+        return s_right, s_left, p, i, m, x, np.zeros(x.size)
+
+    def crossing_error() -> FloatArray:
+        # t = (k - c)/a with |c - c^| <= e_c, |a - a^| <= e_a < |a^|: within alpha + beta|t|
+        mag, e_a, e_c = np.abs(A[p, i]), ea[p, i], ec[p, i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = 1.01 / (mag - e_a)
+            e = e_c * inv + ((_U * mag + e_a) * inv + 2.02 * _U) * np.abs(x)
+        e = np.where(mag > e_a, e, np.inf)
+        # a crossing rounded onto an end of its piece is within that end's error too
+        return e + np.where(x == lo[p], edge_err[p], 0) + np.where(x == hi[p], edge_err[p + 1], 0)
+
+    def unordered(e: FloatArray) -> IntArray:
+        """Pieces with a crossing whose bound fails, or two too close to order."""
+        close = (p[1:] == p[:-1]) & (np.diff(x) <= e[1:] + e[:-1])
+        return np.unique(np.r_[p[np.isinf(e)], p[1:][close]])
+
+    e = crossing_error()
+    rows = unordered(e)
+    if rows.size:
+        if is_local[rows].any() or decide(rows, own=True).any():
+            raise _Undecided("two crossings too close to order")
+        e = crossing_error()
+        if unordered(e).size:
+            raise _Undecided("two crossings too close to order")
+    return s_right, s_left, p, i, m, x, e
+
+
+def _insert(
+    edges: FloatArray, x: FloatArray, p: IntArray
+) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
+    """Edges with the sorted points ``x`` (inside pieces ``p``) inserted: the new edges, the
+    parent piece of each new piece, the index of the piece that begins at each point, and the
+    index of each old edge."""
+    n_pieces = edges.size - 1
+    per_piece = np.bincount(p, minlength=n_pieces)
+    at_point = np.arange(x.size) + p + 1
+    at_edge = np.arange(n_pieces + 1) + np.r_[0, np.cumsum(per_piece)]
+    new = np.empty(edges.size + x.size)
+    new[at_edge] = edges
+    new[at_point] = x
+    parent = np.repeat(np.arange(n_pieces), per_piece + 1)
+    return new, parent, at_point, at_edge
 
 
 def _sorted_events(
@@ -607,31 +732,24 @@ def _partition(
     edge_err = np.zeros(2)
     # hidden layers but the last: split, then map the affine pieces through the next layer
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
-        t = _crossings(A, C, act.knots)
-        if bounds is not None:
-            inside, e_in = _certify(
-                A,
-                C,
-                t,
-                act.knots,
-                bounds[li],
-                edges,
-                edge_err,
-                lambda rows, dense=dense: _local_bounds(net, dense, rows),
-            )
-        else:
-            inside = (t > edges[:-1, None, None]) & (t < edges[1:, None, None])
-        if inside.any():
-            new_edges, first = np.unique(np.concatenate([edges, t[inside]]), return_index=True)
-            if bounds is not None:
-                edge_err = np.concatenate([edge_err, e_in])[first]
-            parent = np.searchsorted(edges, new_edges[:-1], side="right") - 1
-            A, C, t = A[parent], C[parent], t[parent]
-            dense = [s[parent] for s in dense]
-            inactive = inactive[parent]
-            edges = new_edges
-        s = _states(A, C, t, edges[:-1], act.knots)
-        dense.append(_small_int(s))
+        s_right, s_left, p, i, k, x, e = _split(
+            A, C, edges, edge_err, act.knots, None if bounds is None else bounds[li],
+            lambda rows, dense=dense: _local_bounds(net, dense, rows),
+        )  # fmt: skip
+        edges, parent, child, at_edge = _insert(edges, x, p)
+        new_err = np.empty(edges.size)
+        new_err[at_edge], new_err[child] = edge_err, e
+        edge_err = new_err
+        # states: each piece's states at its left end, flipped at each crossing after it
+        step = np.zeros((parent.size, A.shape[1]), dtype=np.int8)
+        step[child, i] = np.where(A[p, i] > 0, 1, -1)
+        first = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
+        step[first[1:]] -= (s_left - s_right)[:-1]
+        s = s_right[parent] + np.cumsum(step, axis=0, dtype=np.int8)
+        A, C = A[parent], C[parent]
+        dense = [d[parent] for d in dense]
+        inactive = inactive[parent]
+        dense.append(s)
         inactive = inactive + np.count_nonzero(~act.active[s], axis=1)
         slope = act.slopes[s]
         A, C = (slope * A) @ W.T, (slope * C + act.offsets[s]) @ W.T + b
@@ -640,25 +758,21 @@ def _partition(
     act = acts[-1]
     W_out, b_out = net.layers[-1]
     lo_e, hi_e = edges[:-1], edges[1:]
-    t = _crossings(A, C, act.knots)
-    if bounds is not None and dense:
-        _certify(
-            A,
-            C,
-            t,
-            act.knots,
-            bounds[-1],
-            edges,
-            edge_err,
+    if dense:
+        s0, _, p, i, k, x, _ = _split(
+            A, C, edges, edge_err, act.knots, None if bounds is None else bounds[-1],
             lambda rows, dense=dense: _local_bounds(net, dense, rows),
-        )
-    p, i, k, x, tie = _sorted_events(t, lo_e, hi_e)
-    if bounds is not None and not dense and not _placed(t, x, lo_e[0], hi_e[-1]):
+        )  # fmt: skip
+        tie = np.zeros(x.size, dtype=np.intp)
+    else:
         # one hidden layer: every crossing is (k - b_i) / w_i of exact inputs, so the few
         # that float cannot place are placed exactly, without an exact rerun
-        t, rank = _place_exactly(A, C, t, act.knots, edges)
-        p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
-    s0 = _states(A, C, t, lo_e, act.knots)
+        t = _crossings(A, C, act.knots)
+        p, i, k, x, tie = _sorted_events(t, lo_e, hi_e)
+        if bounds is not None and not _placed(t, x, lo_e[0], hi_e[-1]):
+            t, rank = _place_exactly(A, C, t, act.knots, edges)
+            p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
+        s0 = _small_int(_states(A, C, t, lo_e, act.knots))
     up = A[p, i] > 0
     old = np.where(up, k, k + 1)
     new = np.where(up, k + 1, k)
@@ -666,7 +780,7 @@ def _partition(
     dA = (dslope * A[p, i])[:, None] * W_out[:, i].T
     dC = (dslope * C[p, i] + (act.offsets[new] - act.offsets[old]))[:, None] * W_out[:, i].T
     first = (
-        np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1])]
+        np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1]) | (p[1:] != p[:-1])]
         if x.size
         else np.zeros(0, dtype=bool)
     )
@@ -679,9 +793,8 @@ def _partition(
         act.active, s0, old, new, starts, gp, lo_e.size, (A0, dA), (C0, dC), inactive
     )
 
-    new_edges = np.sort(np.concatenate([edges, x[starts]]))
-    region_parent = np.repeat(np.arange(lo_e.size), n_groups + 1)
-    event_region = np.cumsum(first) + p  # region g + parent + 1 begins at group g
+    new_edges, region_parent, group_region, _ = _insert(edges, x[starts], gp)
+    event_region = group_region[np.cumsum(first) - 1]  # the region each switch begins
     events = _Events(
         s0=_small_int(s0), parent=region_parent, region=event_region, neuron=i, old=old, new=new
     )

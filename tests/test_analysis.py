@@ -209,7 +209,9 @@ def check_regions(
     # the partition
     assert r.left[0] == interval[0] and r.right[-1] == interval[1]
     np.testing.assert_array_equal(r.right[:-1], r.left[1:])
-    assert np.all(r.left < r.right)
+    # regions of zero float width only where exact boundaries are closer than float
+    # resolution (documented; test_exact checks the structure against exact=True)
+    assert np.all(r.left <= r.right)
     assert r.is_breakpoint.shape == (n - 1,)
     assert r.n_inactive.shape == (n,)
     slope = r.slope.reshape(n, -1)
@@ -475,9 +477,11 @@ def test_to_piecewise_equals_regions(case: Any) -> None:
     r = pl.regions(net)
     f = pl.to_piecewise(net)
     assert isinstance(f, pl.PiecewiseLinear)
-    np.testing.assert_array_equal(f.knots, r.breakpoints)
-    np.testing.assert_array_equal(f.breakpoints, r.breakpoints)
-    assert f.n_pieces == r.breakpoints.size + 1
+    # exact kinks closer than float resolution share one float, and to_piecewise one knot
+    kinks = np.unique(r.breakpoints)
+    np.testing.assert_array_equal(f.knots, kinks)
+    np.testing.assert_array_equal(f.breakpoints, kinks)
+    assert f.n_pieces == kinks.size + 1
     xs = np.concatenate([np.linspace(-20, 20, 41), r.boundaries, r.boundaries + 0.37])
     y = float_forward(layers, specs, xs)[:, 0]
     assert np.all(np.abs(f(xs) - y) <= 1e-9 * (1 + np.abs(y) + np.abs(xs)))
