@@ -100,6 +100,11 @@ def _segmented_cumsum(
     """Running sums restarted in each parent: parent ``p`` yields ``first[p]`` then
     ``first[p] + steps[g0]``, ... over its own steps, all parents concatenated."""
     n = first.shape[0]
+    if n == 1:  # one parent (always so for one hidden layer): a plain running sum
+        both = np.concatenate([first, steps])
+        if both.ndim == 2 and both.shape[1] == 1:  # numpy sums (n, 1) columns slowly
+            return np.cumsum(both[:, 0])[:, None]
+        return np.cumsum(both, axis=0)  # type: ignore[no-any-return]
     width = int(n_steps.max(initial=0)) + 1
     pad = np.zeros((n, width) + first.shape[1:], dtype=np.result_type(first, steps))
     pad[:, 0] = first
@@ -130,11 +135,11 @@ def _accumulate(
     n_groups = np.bincount(group_parent, minlength=n_parents)
     first_a, d_a = slopes
     first_c, d_c = intercepts
-    some = starts.size > 0
-    ga = np.add.reduceat(d_a, starts, axis=0) if some else d_a
-    gc = np.add.reduceat(d_c, starts, axis=0) if some else d_c
+    grouped = 0 < starts.size < d_a.shape[0]  # some switches are simultaneous
+    ga = np.add.reduceat(d_a, starts, axis=0) if grouped else d_a
+    gc = np.add.reduceat(d_c, starts, axis=0) if grouped else d_c
     d_in = active[old].astype(np.intp) - active[new].astype(np.intp)
-    g_in = np.add.reduceat(d_in, starts) if some else d_in
+    g_in = np.add.reduceat(d_in, starts) if grouped else d_in
     first_in = inactive + np.count_nonzero(~active[s0], axis=1)
     return (
         n_groups,
@@ -506,7 +511,14 @@ def _vertex_states(
     doubt = np.zeros(n + 1, dtype=bool)
     doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
     doubt[-1] = (dist_end <= bound[-1]).any()
-    doubt |= ~finite
+    # an infinite end: the sign of the slope decides (flat maps are left to _end_states)
+    ea_max = 0.0 if scale is None else scale[1]
+    if not finite[0]:
+        side[0] = np.where(A[0] < 0, knots.size, 0)
+        doubt[0] = (np.abs(A[0]) <= ea_max).any()
+    if not finite[-1]:
+        side_end = np.where(A[-1] > 0, knots.size, 0).astype(np.int8)
+        doubt[-1] = (np.abs(A[-1]) <= ea_max).any()
     s_left = np.concatenate([side[1:], side_end[None]])
     # a doubtful vertex puts both pieces it ends in doubt
     return side, s_left, doubt[:-1] | doubt[1:]
@@ -625,11 +637,17 @@ def _sorted_events(
     t: FloatArray, lo: FloatArray, hi: FloatArray, rank: IntArray | None = None
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray, IntArray]:
     """The crossings inside their pieces, sorted by position (then by ``rank``)."""
-    p, i, k = np.nonzero((t > lo[:, None, None]) & (t < hi[:, None, None]))
-    x = t[p, i, k]
-    tie = rank[p, i, k] if rank is not None else np.zeros(x.size, dtype=np.intp)
-    order = np.lexsort((tie, x)) if rank is not None else np.argsort(x)
-    return p[order], i[order], k[order], x[order], tie[order]
+    flat = np.flatnonzero((t > lo[:, None, None]) & (t < hi[:, None, None]))
+    x = t.reshape(-1)[flat]
+    if rank is None:
+        order = np.argsort(x)
+        tie = np.zeros(x.size, dtype=np.intp)
+    else:
+        tie = rank.reshape(-1)[flat]
+        order = np.lexsort((tie, x))
+        tie = tie[order]
+    p, i, k = np.unravel_index(flat[order], t.shape)
+    return p, i, k, x[order], tie
 
 
 def _placed(t: FloatArray, x_sorted: FloatArray, lo: float, hi: float) -> bool:
@@ -773,12 +791,14 @@ def _partition(
             t, rank = _place_exactly(A, C, t, act.knots, edges)
             p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
         s0 = _small_int(_states(A, C, t, lo_e, act.knots))
-    up = A[p, i] > 0
+    at = p * A.shape[1] + i
+    a, c = np.take(A, at), np.take(C, at)
+    up = a > 0
     old = np.where(up, k, k + 1)
     new = np.where(up, k + 1, k)
     dslope = act.slopes[new] - act.slopes[old]
-    dA = (dslope * A[p, i])[:, None] * W_out[:, i].T
-    dC = (dslope * C[p, i] + (act.offsets[new] - act.offsets[old]))[:, None] * W_out[:, i].T
+    dA = (dslope * a)[:, None] * W_out.T[i]
+    dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * W_out.T[i]
     first = (
         np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1]) | (p[1:] != p[:-1])]
         if x.size
@@ -806,14 +826,17 @@ def _partition(
     kink = np.zeros(n_b, dtype=bool)
     # a group of simultaneous switches: its summed effect against the error of the float sum
     size = np.diff(np.r_[starts, x.size])
-    absum = np.add.reduceat(np.abs(dA), starts, axis=0)[:, cols] if x.size else dA[:, cols]
-    single = size == 1
-    nonzero = (W_out[cols][:, i] != 0).T & (dslope != 0)[:, None]  # exact: a product of nonzeros
-    kink[group_b[single]] = nonzero[starts[single]].any(axis=1)
-    sure = np.abs(GA[:, cols]) > _gamma(size + 3)[:, None] * absum
-    multi = ~single
-    kink[group_b[multi]] = sure[multi].any(axis=1)
-    open_groups = np.flatnonzero(multi & ~sure.any(axis=1) & (absum > 0).any(axis=1))
+    single = np.flatnonzero(size == 1)
+    one = starts[single]
+    nonzero = (W_out[cols][:, i[one]] != 0).T & (dslope[one] != 0)[:, None]  # exact: nonzeros
+    kink[group_b[single]] = nonzero.any(axis=1)
+    multi = np.flatnonzero(size > 1)
+    open_groups = multi
+    if multi.size:
+        absum = np.add.reduceat(np.abs(dA), starts, axis=0)[multi][:, cols]
+        sure = np.abs(GA[multi][:, cols]) > _gamma(size[multi] + 3)[:, None] * absum
+        kink[group_b[multi]] = sure.any(axis=1)
+        open_groups = multi[~sure.any(axis=1) & (absum > 0).any(axis=1)]
     # boundaries inherited from earlier layers: differences of two running sums, first against
     # a bound for the whole network, then against the bound of the two regions
     is_group = np.zeros(n_b, dtype=bool)

@@ -1,0 +1,130 @@
+"""Performance against the peers and the limits (issue 9), as ratios measured in one run.
+
+For seeded He-initialised ReLU nets, on the whole line and on [-100, 100], the time of
+``pl.regions`` (the certified float64 path) divided by:
+
+* fwd/region: a batched float64 forward pass evaluated once per region -- target at most 0.6;
+* regioncam: ``regioncam.Regioncam1D`` (Rust, float32) building the same partition
+  layer by layer -- target below 1.0.  Regioncam works on a bounded interval only: on
+  the "whole" rows it gets the smallest symmetric interval holding all our boundaries;
+* grid: the forward pass on the 20,001-point grid from -100 to 100 in steps of 0.01 --
+  target at most 0.05 (20x faster);
+* np.sort (the 1 x 1,000,000 x 1 rows only, where a forward pass per region or per grid
+  point would need terabytes): ``np.sort`` of a million float64 -- target at most 3.
+
+It also prints the peak memory of ``pl.regions`` (tracemalloc) over the size of one
+float64 matrix of (regions x widest layer).  Each ratio is the median of interleaved
+repeats in one process.  ``pip install -r benchmarks/requirements.txt`` installs
+regioncam; ``python benchmarks/bench_perf.py`` runs it (``--quick`` for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np
+from bench_core import forward, median_ratios, peak_memory, region_points
+
+import pwlinear as pl
+
+NETS: list[tuple[str, list[int]]] = [
+    ("1x64x64x1", [1, 64, 64, 1]),
+    ("1x256x256x256x1", [1, 256, 256, 256, 1]),
+    ("1x128(x7)x1", [1] + [128] * 7 + [1]),
+    ("1x512(x4)x1", [1] + [512] * 4 + [1]),
+    ("1x1024(x3)x1", [1] + [1024] * 3 + [1]),
+    ("1x1000000x1", [1, 1_000_000, 1]),
+]
+QUICK_NETS = [NETS[0], ("1x128(x3)x1", [1] + [128] * 3 + [1]), ("1x100000x1", [1, 100_000, 1])]
+TARGETS = {"fwd": 0.6, "regioncam": 1.0, "grid": 0.05, "sort": 3.0}
+
+
+def regioncam_partition(layers: list[tuple[np.ndarray, np.ndarray]], size: float) -> object:
+    """Regioncam's 1-D partition of the net on [-size/2, size/2] (float32)."""
+    import regioncam
+
+    rc = regioncam.Regioncam1D(size)
+    for W, b in layers[:-1]:
+        rc.linear(W.T, b)
+        rc.relu()
+    W, b = layers[-1]
+    rc.linear(W.T, b)
+    return rc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small nets, few repeats")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    repeats, min_time = (3, 0.002) if args.quick else (5, 0.02)
+    try:
+        import regioncam  # noqa: F401
+
+        have_rc = True
+    except ImportError:
+        have_rc = False
+        print("regioncam is not installed: its column is skipped")
+    grid = np.arange(-10_000, 10_001) / 100.0
+    sort_input = np.random.default_rng(args.seed).standard_normal(1_000_000)
+
+    head = (
+        f"{'net':<17}{'interval':<12}{'regions':>9}{'fwd/region':>12}{'regioncam':>11}"
+        f"{'grid':>8}{'np.sort':>9}{'peak MiB':>10}{'peak/(R*W*8)':>14}"
+    )
+    print(f"pl.regions time ratios (median of {repeats} interleaved repeats), seed {args.seed}")
+    print(f"targets: fwd/region <= {TARGETS['fwd']}, regioncam < {TARGETS['regioncam']}, ", end="")
+    print(f"grid <= {TARGETS['grid']}, np.sort <= {TARGETS['sort']} (1e6 rows); * = missed")
+    print(head)
+    print("-" * len(head))
+    for name, widths in QUICK_NETS if args.quick else NETS:
+        net = pl.Network.random(widths, seed=args.seed)
+        layers = [(np.array(W), np.array(b)) for W, b in net.layers]
+        layers32 = [(W.astype(np.float32), b.astype(np.float32)) for W, b in layers]
+        widest = max(widths)
+        for label, interval in (("whole", None), ("[-100,100]", (-100.0, 100.0))):
+            r = pl.regions(net, interval)
+            pts = region_points(r)
+            refs, keys = [], []
+            if widths[1] < 100_000:  # a forward pass per region or grid point of a
+                # million-neuron layer would need terabytes: that row is measured against a sort
+                refs = [partial(forward, layers, pts), partial(forward, layers, grid)]
+                keys = ["fwd", "grid"]
+            if have_rc:
+                ends = np.abs(r.boundaries)
+                size = 200.0 if interval else 2.0 * (float(ends.max(initial=0.0)) + 1.0)
+                refs.append(partial(regioncam_partition, layers32, size))
+                keys.append("regioncam")
+            if widths[1] >= 100_000:
+                refs.append(partial(np.sort, sort_input))
+                keys.append("sort")
+            ratios = dict(
+                zip(
+                    keys, median_ratios(partial(pl.regions, net, interval), refs, repeats, min_time)
+                )
+            )
+            peak = peak_memory(partial(pl.regions, net, interval))
+
+            def cell(key: str, width: int, ratios: dict[str, float] = ratios) -> str:
+                if key not in ratios:
+                    return f"{'-':>{width}}"
+                mark = "*" if ratios[key] > TARGETS[key] else " "
+                return f"{ratios[key]:>{width - 1}.3g}{mark}"
+
+            print(
+                f"{name:<17}{label:<12}{len(r):>9}{cell('fwd', 12)}{cell('regioncam', 11)}"
+                f"{cell('grid', 8)}{cell('sort', 9)}"
+                f"{peak / 2**20:>10.1f}{peak / (len(r) * widest * 8):>14.2f}"
+            )
+    print("-" * len(head))
+
+
+if __name__ == "__main__":
+    main()
