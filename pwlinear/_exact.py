@@ -109,6 +109,8 @@ def int_matmul(a: Any, b: Any) -> Any:
     k = a.shape[1]
     if a.size == 0 or b.size == 0:
         return np.zeros((a.shape[0], b.shape[1]), dtype=object) + 0
+    if a.shape[0] * k * b.shape[1] <= 50_000:  # small products: Python ints directly
+        return a.dot(b)
     bits = (53 - math.ceil(math.log2(k + 1))) // 2
     limbs_a, limbs_b = _limbs(a, bits), _limbs(b, bits)
     diagonals: dict[int, Any] = {}

@@ -265,6 +265,28 @@ def exact_partition(
     return _last_layer(net, layers[-1], acts[-1], A, sa, C, sc, edges, states, inactive, cols)
 
 
+def exact_maps(net: Network, states: list[NDArray[Any]], layer: int, n: int) -> tuple[Obj, Obj]:
+    """Exact slopes and intercepts (Fraction object arrays, one row per piece) of the
+    pre-activations of hidden layer ``layer`` on ``n`` pieces whose earlier layers have
+    ``states`` (one ``(n, width)`` array per layer before ``layer``)."""
+    layers = net.integer_layers()
+    W0, sa, b0, sc = layers[0]
+    A: Obj = np.broadcast_to(W0[:, 0], (n, W0.shape[0])).copy()
+    C: Obj = np.broadcast_to(b0, (n, b0.shape[0])).copy()
+    for li in range(layer):
+        act = _Act.of(net.activations[li])
+        s = np.asarray(states[li], dtype=np.intp)
+        W, sw, b, sb = layers[li + 1]
+        S = act.slopes[s]
+        A = int_matmul(S * A, W.T)
+        s1 = _fgcd(act.s_scale * sc, act.o_scale)
+        post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
+        s2 = _fgcd(s1 * sw, sb)
+        C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
+        sa, sc = act.s_scale * sa * sw, s2
+    return _as_fractions(A, sa), _as_fractions(C, sc)
+
+
 def _exact_order(approx: NDArray[np.float64], exact: Any) -> tuple[IntArray, NDArray[np.bool_]]:
     """Order of values known as floats ``approx`` (within 4 ulps) and exactly via ``exact(j)``;
     also which sorted entries equal their predecessor exactly.  Only runs of floats too close

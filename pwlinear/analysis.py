@@ -524,6 +524,76 @@ def _vertex_states(
     return side, s_left, doubt[:-1] | doubt[1:]
 
 
+@dataclass(frozen=True)
+class _Pieces:
+    """What settling one hidden layer's undecided comparisons needs: the network, the
+    layer, the earlier layers' states on each piece, and the edges with what made each
+    one (layer, neuron, knot; -1 for the ends of the interval)."""
+
+    net: Network
+    layer: int
+    dense: list[NDArray[Any]]
+    edges: FloatArray
+    cause: IntArray
+
+    def local_bounds(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
+        return _local_bounds(self.net, self.dense, rows)
+
+    def maps(self, rows: IntArray, layer: int | None = None) -> tuple[Any, Any]:
+        """Exact slopes and intercepts of a layer's pre-activations on pieces ``rows``."""
+        from pwlinear._exact_partition import exact_maps
+
+        layer = self.layer if layer is None else layer
+        return exact_maps(self.net, [d[rows] for d in self.dense[:layer]], layer, rows.size)
+
+    def vertices(self, vs: IntArray, owners: IntArray) -> list[Any]:
+        """Exact positions of edges ``vs`` (each an end of the piece in ``owners``), with the
+        maps of each layer that made some of them computed once for all."""
+        out: list[Any] = [None] * vs.size
+        layer_of = self.cause[vs, 0]
+        for m in np.unique(layer_of):
+            sel = np.flatnonzero(layer_of == m)
+            if m < 0:
+                for j in sel:
+                    x = float(self.edges[vs[j]])
+                    out[j] = x if math.isinf(x) else Fraction(x)
+                continue
+            a, c = self.maps(owners[sel], int(m))
+            knots = self.net.activations[m].exact[0]
+            for row, j in enumerate(sel):
+                _, n, k = self.cause[vs[j]]
+                out[j] = (knots[k] - c[row, n]) / a[row, n]
+        return out
+
+    def states(self, rows: IntArray) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+        """Exact states of this layer's neurons at both ends of each piece ``rows``."""
+        knots = self.net.activations[self.layer].exact[0]
+        a_all, c_all = self.maps(rows)
+        ends = self.vertices(np.r_[rows, rows + 1], np.r_[rows, rows])
+        out = np.zeros((2, rows.size, a_all.shape[1]), dtype=np.int8)
+        for end, toward in ((0, 1), (1, -1)):
+            for j in range(rows.size):
+                x = ends[end * rows.size + j]
+                for i, (a, c) in enumerate(zip(a_all[j], c_all[j])):
+                    if isinstance(x, float):  # an infinite end: the slope's sign decides
+                        v, rising = (c, False) if a == 0 else (x * (1 if a > 0 else -1), False)
+                    else:
+                        v, rising = a * x + c, toward * a > 0
+                    side = sum(1 for kn in knots if kn < v)
+                    out[end, j, i] = side + (rising and any(kn == v for kn in knots))
+        return out[0], out[1]
+
+    def crossings(self, rows: IntArray, p: IntArray, i: IntArray, m: IntArray) -> list[Any]:
+        """Exact crossing points of neurons ``i`` with knots ``m`` in pieces ``p`` (in rows)."""
+        knots = self.net.activations[self.layer].exact[0]
+        a_all, c_all = self.maps(rows)
+        where = {int(r): j for j, r in enumerate(rows)}
+        return [
+            (knots[k] - c_all[where[int(q)], n]) / a_all[where[int(q)], n]
+            for q, n, k in zip(p, i, m)
+        ]
+
+
 def _split(
     A: FloatArray,
     C: FloatArray,
@@ -531,9 +601,16 @@ def _split(
     edge_err: FloatArray,
     knots: FloatArray,
     bounds: tuple[Any, Any, Any] | None,
-    local: Any,
+    pieces: _Pieces,
 ) -> tuple[
-    NDArray[np.int8], NDArray[np.int8], IntArray, IntArray, IntArray, FloatArray, FloatArray
+    NDArray[np.int8],
+    NDArray[np.int8],
+    IntArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
 ]:
     """Where the pre-activations ``A x + C`` of each piece cross the activation's knots.
 
@@ -558,7 +635,7 @@ def _split(
         nonlocal ea, ec
         b = None
         if bounds is not None:
-            b = local(rows) if own else (ea[rows], ec[rows])
+            b = pieces.local_bounds(rows) if own else (ea[rows], ec[rows])
         args = (A[rows], C[rows])
         s_right[rows], ok_r = _end_states(*args, lo[rows], edge_err[:-1][rows], knots, b, 1)
         s_left[rows], ok_l = _end_states(*args, hi[rows], edge_err[1:][rows], knots, b, -1)
@@ -570,8 +647,10 @@ def _split(
     rows = np.flatnonzero(doubt)
     if rows.size:
         rows = rows[decide(rows, own=False)]
-        if rows.size and decide(rows, own=True).any():
-            raise _Undecided("a state within its error bound")
+        if rows.size:
+            unsure = rows[decide(rows, own=True)]
+            if unsure.size:  # settle them exactly, piece by piece
+                s_right[unsure], s_left[unsure] = pieces.states(unsure)
     is_local = np.zeros(lo.size, dtype=bool)
     is_local[rows] = True
     # crossings: neuron i crosses knot m in piece p when m lies between its end states
@@ -587,8 +666,9 @@ def _split(
         x = np.clip((knots[m] - c) / a, lo[p], hi[p])
     order = np.lexsort((x, p))
     p, i, m, x = p[order], i[order], m[order], x[order]
+    tie = np.zeros(x.size, dtype=np.intp)
     if bounds is None:
-        return s_right, s_left, p, i, m, x, np.zeros(x.size)
+        return s_right, s_left, p, i, m, x, np.zeros(x.size), tie
 
     def crossing_error() -> FloatArray:
         # t = (k - c)/a with |c - c^| <= e_c, |a - a^| <= e_a < |a^|: within alpha + beta|t|
@@ -608,12 +688,27 @@ def _split(
     e = crossing_error()
     rows = unordered(e)
     if rows.size:
-        if is_local[rows].any() or decide(rows, own=True).any():
-            raise _Undecided("two crossings too close to order")
+        fresh = rows[~is_local[rows]]
+        if fresh.size and decide(fresh, own=True).any():
+            raise _Undecided("a state that the float bounds had decided")
+        is_local[fresh] = True
         e = crossing_error()
-        if unordered(e).size:
-            raise _Undecided("two crossings too close to order")
-    return s_right, s_left, p, i, m, x, e
+        rows = unordered(e)
+    if rows.size:
+        # order the crossings of those pieces exactly: correctly rounded, ranked where equal
+        sel = np.flatnonzero(np.isin(p, rows))
+        exact = pieces.crossings(rows, p[sel], i[sel], m[sel])
+        ranked = sorted(range(sel.size), key=lambda j: (int(p[sel[j]]), exact[j]))
+        for r, j in enumerate(ranked):
+            same = r > 0 and p[sel[ranked[r - 1]]] == p[sel[j]] and exact[ranked[r - 1]] == exact[j]
+            tie[sel[j]] = tie[sel[ranked[r - 1]]] if same else r + 1
+        x[sel] = np.clip([_to_float(q) for q in exact], lo[p[sel]], hi[p[sel]])
+        e[sel] = 2.02 * _U * np.abs(x[sel]) + 1e-300
+        e[sel] += np.where(x[sel] == lo[p[sel]], edge_err[p[sel]], 0)
+        e[sel] += np.where(x[sel] == hi[p[sel]], edge_err[p[sel] + 1], 0)
+        order = np.lexsort((tie, x, p))
+        p, i, m, x, e, tie = p[order], i[order], m[order], x[order], e[order], tie[order]
+    return s_right, s_left, p, i, m, x, e, tie
 
 
 def _insert(
@@ -748,16 +843,22 @@ def _partition(
         raise _Undecided("weights too small or large for float error bounds")
     bounds = _cached(net, "layer_bounds", _layer_bounds) if certify else None
     edge_err = np.zeros(2)
+    cause = np.full((2, 3), -1)  # what made each edge: (layer, neuron, knot)
     # hidden layers but the last: split, then map the affine pieces through the next layer
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
-        s_right, s_left, p, i, k, x, e = _split(
+        s_right, s_left, p, i, k, x, e, tie = _split(
             A, C, edges, edge_err, act.knots, None if bounds is None else bounds[li],
-            lambda rows, dense=dense: _local_bounds(net, dense, rows),
+            _Pieces(net, li, dense, edges, cause),
         )  # fmt: skip
+        if tie.any() and np.any((x[1:] == x[:-1]) & (p[1:] == p[:-1]) & (tie[1:] == tie[:-1])):
+            raise _Undecided("simultaneous switches before the last hidden layer")
         edges, parent, child, at_edge = _insert(edges, x, p)
         new_err = np.empty(edges.size)
         new_err[at_edge], new_err[child] = edge_err, e
         edge_err = new_err
+        new_cause = np.empty((edges.size, 3), dtype=np.intp)
+        new_cause[at_edge], new_cause[child] = cause, np.stack([np.full_like(i, li), i, k], 1)
+        cause = new_cause
         # states: each piece's states at its left end, flipped at each crossing after it
         step = np.zeros((parent.size, A.shape[1]), dtype=np.int8)
         step[child, i] = np.where(A[p, i] > 0, 1, -1)
@@ -777,11 +878,10 @@ def _partition(
     W_out, b_out = net.layers[-1]
     lo_e, hi_e = edges[:-1], edges[1:]
     if dense:
-        s0, _, p, i, k, x, _ = _split(
+        s0, _, p, i, k, x, _, tie = _split(
             A, C, edges, edge_err, act.knots, None if bounds is None else bounds[-1],
-            lambda rows, dense=dense: _local_bounds(net, dense, rows),
+            _Pieces(net, len(acts) - 1, dense, edges, cause),
         )  # fmt: skip
-        tie = np.zeros(x.size, dtype=np.intp)
     else:
         # one hidden layer: every crossing is (k - b_i) / w_i of exact inputs, so the few
         # that float cannot place are placed exactly, without an exact rerun

@@ -194,3 +194,31 @@ def test_huge_and_tiny_weight_scales() -> None:
     assert len(bp) == len(exact) == 2
     for a, b in zip(bp, exact):
         assert ulps_apart(a, float(b)) <= 4
+
+
+@pytest.mark.parametrize(("depth", "seed"), [(16, 0), (20, 0)])
+def test_deep_nets_settle_undecided_states_piece_by_piece(depth: int, seed: int) -> None:
+    # a priori error bounds grow with depth until some signs cannot be decided in float:
+    # those pieces are settled exactly, the rest of the partition stays in float
+    from pwlinear import analysis
+
+    net = pl.Network.random([1] + [32] * depth + [1], seed=seed)
+    calls = []
+    original = analysis._Pieces.states
+
+    def spy(self: analysis._Pieces, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(rows.size)
+        return original(self, rows)
+
+    analysis._Pieces.states = spy  # type: ignore[method-assign]
+    try:
+        analysis._partition(net, -math.inf, math.inf, np.arange(1))  # no global fallback
+    finally:
+        analysis._Pieces.states = original  # type: ignore[method-assign]
+    assert calls, "expected pieces settled exactly at this depth"
+    rf = pl.regions(net)
+    re = pl.regions(net, exact=True)
+    assert len(rf) == len(re)
+    for sf, se in zip(rf.states, re.states):
+        np.testing.assert_array_equal(sf, se)
+    np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
