@@ -94,6 +94,22 @@ def _small_int(a: NDArray[Any]) -> NDArray[Any]:
     return a.astype(np.int8 if a.size == 0 or int(a.max(initial=0)) < 127 else np.int32)
 
 
+def _lookup(table: NDArray[Any], s: NDArray[Any]) -> NDArray[Any]:
+    """``table[s]`` for an activation's small per-piece table, one comparison per nonzero
+    entry (exact: one term of each sum is nonzero; faster than fancy indexing by int8)."""
+    out = np.zeros(s.shape, dtype=table.dtype)
+    for j, v in enumerate(table):
+        if v != 0:
+            out += (s == j) * v
+    return out
+
+
+def _n_inactive(act: Activation, s: NDArray[Any]) -> IntArray:
+    """Per row of states ``s``, how many neurons sit on an inactive piece."""
+    off = np.flatnonzero(~act.active)
+    return sum((np.count_nonzero(s == j, axis=1) for j in off), np.zeros(s.shape[0], np.intp))
+
+
 def _segmented_cumsum(
     first: NDArray[Any], steps: NDArray[Any], step_parent: IntArray, n_steps: IntArray
 ) -> NDArray[Any]:
@@ -869,9 +885,16 @@ def _partition(
         dense = [d[parent] for d in dense]
         inactive = inactive[parent]
         dense.append(s)
-        inactive = inactive + np.count_nonzero(~act.active[s], axis=1)
-        slope = act.slopes[s]
-        A, C = (slope * A) @ W.T, (slope * C + act.offsets[s]) @ W.T + b
+        inactive = inactive + _n_inactive(act, s)
+        # the next layer's maps, slopes and intercepts in one matrix product
+        slope = _lookup(act.slopes, s)
+        post = np.empty((2,) + A.shape)
+        np.multiply(slope, A, out=post[0])
+        np.multiply(slope, C, out=post[1])
+        if act.offsets.any():
+            post[1] += _lookup(act.offsets, s)
+        out = post.reshape(-1, A.shape[1]) @ W.T
+        A, C = out[: A.shape[0]], out[A.shape[0] :] + b
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
     act = acts[-1]
@@ -906,9 +929,9 @@ def _partition(
     )
     starts = np.flatnonzero(first)
     gp = p[starts]  # parent of each group of simultaneous switches
-    sa0 = act.slopes[s0]
+    sa0 = _lookup(act.slopes, s0)
     A0 = (sa0 * A) @ W_out.T
-    C0 = (sa0 * C + act.offsets[s0]) @ W_out.T + b_out
+    C0 = (sa0 * C + _lookup(act.offsets, s0)) @ W_out.T + b_out
     n_groups, GA, A_out, C_out, inactive = _accumulate(
         act.active, s0, old, new, starts, gp, lo_e.size, (A0, dA), (C0, dC), inactive
     )
