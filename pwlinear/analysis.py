@@ -97,11 +97,13 @@ def _small_int(a: NDArray[Any]) -> NDArray[Any]:
 def _lookup(table: NDArray[Any], s: NDArray[Any]) -> NDArray[Any]:
     """``table[s]`` for an activation's small per-piece table, one comparison per nonzero
     entry (exact: one term of each sum is nonzero; faster than fancy indexing by int8)."""
-    out = np.zeros(s.shape, dtype=table.dtype)
-    for j, v in enumerate(table):
-        if v != 0:
-            out += (s == j) * v
-    return out
+    nonzero = np.flatnonzero(table)
+    if nonzero.size == 0:
+        return np.zeros(s.shape, dtype=table.dtype)
+    out = (s == nonzero[0]) * table[nonzero[0]]
+    for j in nonzero[1:]:
+        out += (s == j) * table[j]
+    return out  # type: ignore[no-any-return]
 
 
 def _n_inactive(act: Activation, s: NDArray[Any]) -> IntArray:
@@ -496,10 +498,12 @@ def _vertex_states(
     where one of them is in doubt (then :func:`_end_states` decides them).
 
     Each vertex is evaluated with the map of the piece to its right (the last with the
-    piece to its left): in exact arithmetic both pieces agree there.  ``scale`` =
-    :math:`(\\max|\\hat a|, \\max e_a, \\max e_c, \\max|\\hat c|)` over the layer bounds
-    the error of :func:`_end_states` for a whole vertex at once, so only values within
-    that bound of a knot, and infinite ends, are looked at neuron by neuron.
+    piece to its left): in exact arithmetic both pieces agree there.  With the vertex's
+    largest computed slope :math:`\\max_i|\\hat a_i|` and the layer's ``scale`` =
+    :math:`(\\max|\\hat a|, \\max e_a, \\max e_c, \\max|\\hat c|)`, one number bounds the
+    error of :func:`_end_states` for every neuron at the vertex, so only values within that
+    bound of a knot, and infinite ends with an uncertain slope, are looked at neuron by
+    neuron.
     """
     n = A.shape[0]
     finite = np.isfinite(edges)
@@ -520,9 +524,12 @@ def _vertex_states(
     if scale is None:
         bound = np.zeros(n + 1)
     else:
-        a_max, ea_max, ec_max, c_max = scale
+        _, ea_max, ec_max, c_max = scale
+        # each vertex's own largest slope: the a priori one is far larger in deep layers
+        a_row = np.abs(A).max(axis=1)
+        a_row = np.r_[a_row, a_row[-1]]
         ax = np.abs(x)
-        bound = 1.01 * (a_max * (edge_err + _G2 * ax) + ea_max * (ax + edge_err) + ec_max)
+        bound = 1.01 * (a_row * (edge_err + _G2 * ax) + ea_max * (ax + edge_err) + ec_max)
         bound += 1.01 * _G2 * c_max
     doubt = np.zeros(n + 1, dtype=bool)
     doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
@@ -881,20 +888,20 @@ def _partition(
         first = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
         step[first[1:]] -= (s_left - s_right)[:-1]
         s = s_right[parent] + np.cumsum(step, axis=0, dtype=np.int8)
-        A, C = A[parent], C[parent]
         dense = [d[parent] for d in dense]
         inactive = inactive[parent]
         dense.append(s)
         inactive = inactive + _n_inactive(act, s)
         # the next layer's maps, slopes and intercepts in one matrix product
         slope = _lookup(act.slopes, s)
-        post = np.empty((2,) + A.shape)
-        np.multiply(slope, A, out=post[0])
-        np.multiply(slope, C, out=post[1])
+        post = np.empty((2, parent.size, A.shape[1]))
+        np.take(A, parent, axis=0, out=post[0])
+        np.take(C, parent, axis=0, out=post[1])
+        post *= slope
         if act.offsets.any():
             post[1] += _lookup(act.offsets, s)
         out = post.reshape(-1, A.shape[1]) @ W.T
-        A, C = out[: A.shape[0]], out[A.shape[0] :] + b
+        A, C = out[: parent.size], out[parent.size :] + b
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
     act = acts[-1]
