@@ -1122,13 +1122,14 @@ def regions(
     Notes
     -----
     The float result is *certified*: every sign test and every comparison of
-    crossing points is checked against a rigorous error bound, and when one
-    cannot be decided in float the partition is computed exactly and rounded.
+    crossing points is checked against a rigorous error bound, and what float
+    cannot decide is settled in exact arithmetic on the pieces concerned.
     So the number of regions and breakpoints, their order and every
-    activation pattern always equal those of ``exact=True``, and each float
-    boundary is within a few ulps of the exact one (correctly rounded after
-    an exact fallback).  Two consequences of keeping the exact structure in
-    float64: boundaries closer together than float resolution round to the
+    activation pattern always equal those of ``exact=True``.  Each float
+    boundary is within its certified error bound of the exact one (a few ulps
+    unless weights cancel heavily; correctly rounded where its order was settled
+    exactly).  Two consequences of keeping the exact structure in float64:
+    boundaries closer together than float resolution round to the
     same float (a region of zero width), and a slope change smaller than the
     slopes' rounding can leave equal float slopes on both sides of a
     breakpoint; ``exact=True`` shows both exactly.
