@@ -222,3 +222,40 @@ def test_deep_nets_settle_undecided_states_piece_by_piece(depth: int, seed: int)
     for sf, se in zip(rf.states, re.states):
         np.testing.assert_array_equal(sf, se)
     np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
+
+
+@given(st.one_of(degenerate_nets(), random_nets()), st.sampled_from([None, (-3.0, 2.5)]))
+def test_settling_everything_exactly_piece_by_piece(
+    net: pl.Network, interval: tuple[float, float] | None
+) -> None:
+    # error bounds inflated 1e13 times: signs and orders go through the exact
+    # piece-by-piece settlement (which deep networks need), and must give the exact structure
+    from pwlinear import analysis
+
+    layer_bounds, local_bounds = analysis._layer_bounds, analysis._local_bounds
+
+    def inflated(net: pl.Network) -> list:
+        return [
+            (1e13 * ea, 1e13 * ec, tuple(1e13 * v for v in sc)) for ea, ec, sc in layer_bounds(net)
+        ]
+
+    def inflated_local(*args: object) -> tuple:
+        return tuple(1e13 * v for v in local_bounds(*args))  # type: ignore[arg-type]
+
+    fresh = pl.Network(net.layers, net.activations)  # no cached bounds
+    analysis._layer_bounds, analysis._local_bounds = inflated, inflated_local  # type: ignore[assignment]
+    lo, hi = interval or (-math.inf, math.inf)
+    try:
+        try:
+            analysis._partition(fresh, lo, hi, np.arange(1))
+        except analysis._Undecided as reason:  # only these may still redo the whole net
+            assert "simultaneous" in str(reason) or "too small or large" in str(reason), reason
+        rf = pl.regions(fresh, interval)
+    finally:
+        analysis._layer_bounds, analysis._local_bounds = layer_bounds, local_bounds
+    re = pl.regions(net, interval, exact=True)
+    assert len(rf) == len(re)
+    for sf, se in zip(rf.states, re.states):
+        np.testing.assert_array_equal(sf, se)
+    np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
+    np.testing.assert_array_equal(rf.n_inactive, re.n_inactive)
