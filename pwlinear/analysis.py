@@ -958,8 +958,9 @@ def _partition(
     size = np.diff(np.r_[starts, x.size])
     single = np.flatnonzero(size == 1)
     one = starts[single]
-    nonzero = (W_out[cols][:, i[one]] != 0).T & (dslope[one] != 0)[:, None]  # exact: nonzeros
-    kink[group_b[single]] = nonzero.any(axis=1)
+    # one switch: a kink exactly when a product of nonzeros reaches some output
+    reaches = (W_out[cols] != 0).any(axis=0)
+    kink[group_b[single]] = reaches[i[one]] & (dslope[one] != 0)
     multi = np.flatnonzero(size > 1)
     open_groups = multi
     if multi.size:
