@@ -326,7 +326,7 @@ def _last_layer(
     cols: IntArray,
 ) -> ExactPartition:
     """The last hidden layer as sorted switch events with exact running sums."""
-    from pwlinear.analysis import _accumulate, _Events
+    from pwlinear._events import _accumulate, _Events
 
     W_out, sw, b_out, sb = out_layer
     edges_f = np.array([to_float(e) for e in edges])

@@ -200,21 +200,21 @@ def test_huge_and_tiny_weight_scales() -> None:
 def test_deep_nets_settle_undecided_states_piece_by_piece(depth: int, seed: int) -> None:
     # a priori error bounds grow with depth until some signs cannot be decided in float:
     # those pieces are settled exactly, the rest of the partition stays in float
-    from pwlinear import analysis
+    from pwlinear import _split, analysis
 
     net = pl.Network.random([1] + [32] * depth + [1], seed=seed)
     calls = []
-    original = analysis._Pieces.states
+    original = _split._Pieces.states
 
-    def spy(self: analysis._Pieces, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def spy(self: _split._Pieces, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         calls.append(rows.size)
         return original(self, rows)
 
-    analysis._Pieces.states = spy  # type: ignore[method-assign]
+    _split._Pieces.states = spy  # type: ignore[method-assign]
     try:
         analysis._partition(net, -math.inf, math.inf, np.arange(1))  # no global fallback
     finally:
-        analysis._Pieces.states = original  # type: ignore[method-assign]
+        _split._Pieces.states = original  # type: ignore[method-assign]
     assert calls, "expected pieces settled exactly at this depth"
     rf = pl.regions(net)
     re = pl.regions(net, exact=True)
@@ -230,9 +230,9 @@ def test_settling_everything_exactly_piece_by_piece(
 ) -> None:
     # error bounds inflated 1e13 times: signs and orders go through the exact
     # piece-by-piece settlement (which deep networks need), and must give the exact structure
-    from pwlinear import analysis
+    from pwlinear import _split, analysis
 
-    layer_bounds, local_bounds = analysis._layer_bounds, analysis._local_bounds
+    layer_bounds, local_bounds = analysis._layer_bounds, _split._local_bounds
 
     def inflated(net: pl.Network) -> list:
         return [
@@ -243,7 +243,7 @@ def test_settling_everything_exactly_piece_by_piece(
         return tuple(1e13 * v for v in local_bounds(*args))  # type: ignore[arg-type]
 
     fresh = pl.Network(net.layers, net.activations)  # no cached bounds
-    analysis._layer_bounds, analysis._local_bounds = inflated, inflated_local  # type: ignore[assignment]
+    analysis._layer_bounds, _split._local_bounds = inflated, inflated_local  # type: ignore[assignment]
     lo, hi = interval or (-math.inf, math.inf)
     try:
         try:
@@ -252,7 +252,7 @@ def test_settling_everything_exactly_piece_by_piece(
             assert "simultaneous" in str(reason) or "too small or large" in str(reason), reason
         rf = pl.regions(fresh, interval)
     finally:
-        analysis._layer_bounds, analysis._local_bounds = layer_bounds, local_bounds
+        analysis._layer_bounds, _split._local_bounds = layer_bounds, local_bounds
     re = pl.regions(net, interval, exact=True)
     assert len(rf) == len(re)
     for sf, se in zip(rf.states, re.states):

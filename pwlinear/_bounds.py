@@ -1,0 +1,119 @@
+"""Rigorous bounds on the rounding errors of the float partition.
+
+Every slope and intercept of a neuron on a piece is computed by a chain of
+matrix products; Higham's :math:`\\gamma_n = nu/(1 - nu)` times the same chain
+in absolute values bounds its error.  Network-wide bounds use every
+activation at its largest slope; per-piece bounds use the piece's own states.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pwlinear.network import Network
+
+_U = 2.0**-53  # unit roundoff of float64
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+def _gamma(n: Any) -> Any:
+    """Higham's :math:`\\gamma_n = n u / (1 - n u)`, the bound for n rounded operations."""
+    nu = np.asarray(n, dtype=np.float64) * _U
+    return nu / (1.0 - nu)
+
+
+def _abs_chain(net: Network, dense: list[NDArray[Any]], rows: IntArray) -> FloatArray:
+    """Per region, :math:`|W_L| \\bar s_{L-1} |W_{L-1}| |s_{L-2}| \\cdots |s_1| |w_1|`, the sum of
+    absolute values of every term of the output slope (rows: region indices)."""
+    v = np.broadcast_to(np.abs(net.layers[0][0][:, 0]), (rows.size, net.layers[0][0].shape[0]))
+    for act, s, (W, _) in zip(net.activations, dense, net.layers[1:-1]):
+        v = (np.abs(act.slopes)[s[rows]] * v) @ np.abs(W).T
+    return (net.activations[-1].max_abs_slope * v) @ np.abs(net.layers[-1][0]).T  # type: ignore[no-any-return]
+
+
+def _n_ops(net: Network) -> int:
+    """Rounded operations along the longest chain that computes an output slope."""
+    return sum(W.shape[1] + 2 for W, _ in net.layers)
+
+
+def _cached(net: Network, key: str, compute: Any) -> Any:
+    """``compute(net)``, computed once per (immutable) network."""
+    cache = net._cache
+    if key not in cache:
+        cache[key] = compute(net)
+    return cache[key]
+
+
+def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray, tuple[float, ...]]]:
+    """Per hidden layer, per neuron: bounds on the float error of its pre-activation slope
+    and intercept on any piece, :math:`\\gamma_N` times the all-active absolute chains; and
+    the layer's largest computed slope, slope error, intercept error and intercept."""
+    g = _gamma(_n_ops(net) + 4) * 1.01
+    W0, b0 = net.layers[0]
+    a_abs, c_abs = np.abs(W0[:, 0]), np.abs(b0)
+    out: list[tuple[FloatArray, FloatArray, tuple[float, ...]]] = []
+    for act, (W, b) in zip(net.activations, net.layers[1:]):
+        ea, ec = (g * a_abs, g * c_abs) if out else (0 * a_abs, 0 * c_abs)  # layer 1 is exact
+        scale = (np.max(a_abs + ea), ea.max(), ec.max(), np.max(c_abs + ec))
+        out.append((ea, ec, tuple(1.01 * float(v) for v in scale)))
+        a_abs = np.abs(W) @ (act.max_abs_slope * a_abs)
+        c_abs = np.abs(W) @ (act.max_abs_slope * c_abs + np.max(np.abs(act.offsets))) + np.abs(b)
+    return out
+
+
+def _local_bounds(
+    net: Network, dense: list[NDArray[Any]], rows: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """For the pieces ``rows``, per neuron of the layer after ``dense``: the error bounds of
+    :func:`_layer_bounds` with each piece's own activation slopes (exact zeros stay zero)."""
+    g = _gamma(_n_ops(net) + 4) * 1.01
+    W0, b0 = net.layers[0]
+    a_abs = np.broadcast_to(np.abs(W0[:, 0]), (rows.size, W0.shape[0]))
+    c_abs = np.broadcast_to(np.abs(b0), (rows.size, W0.shape[0]))
+    for act, s, (W, b) in zip(net.activations, dense, net.layers[1:]):
+        sl = np.abs(act.slopes)[s[rows]]
+        a_abs = (sl * a_abs) @ np.abs(W).T
+        c_abs = (sl * c_abs + np.abs(act.offsets)[s[rows]]) @ np.abs(W).T + np.abs(b)
+    return g * a_abs, g * c_abs
+
+
+def _moderate_range(net: Network, limit: float = 1e150) -> bool:
+    """True when every product of consecutive layers' weight magnitudes (and activation
+    slopes) stays within ``[1/limit, limit]``, so no float result under- or overflows
+    and the error bounds, which assume neither, hold."""
+    logs = []  # log10 of the smallest and largest factor each layer can contribute
+    for li, (W, b) in enumerate(net.layers):
+        vals = np.abs(np.concatenate([W.ravel(), b]))
+        nz = vals[vals > 0]
+        logs.append(
+            (
+                np.log10(nz.min(initial=1.0)),
+                np.log10(nz.max(initial=1.0)) + np.log10(W.shape[1] + 1),
+            )
+        )
+        if li < len(net.activations):
+            act = net.activations[li]
+            sl = np.abs(act.slopes)
+            big = max(float(sl.max()), float(np.abs(act.offsets).max(initial=0.0)), 1e-300)
+            logs.append((np.log10(sl[sl > 0].min(initial=1.0)), np.log10(2 * big)))
+    factors = np.array(logs)
+    for i in range(len(factors)):
+        lo = np.cumsum(factors[i:, 0])
+        hi = np.cumsum(factors[i:, 1])
+        if lo.min() < -np.log10(limit) or hi.max() > np.log10(limit):
+            return False
+    return True
+
+
+def _abs_chain_max(net: Network) -> FloatArray:
+    """:math:`|W_L| \\bar s_{L-1} \\cdots \\bar s_1 |w_1|` with every activation at its largest
+    slope: a bound on :func:`_abs_chain` for all regions at once."""
+    v = np.abs(net.layers[0][0][:, 0])
+    for act, (W, _) in zip(net.activations, net.layers[1:]):
+        v = np.abs(W) @ (act.max_abs_slope * v)
+    return v  # type: ignore[no-any-return]

@@ -1,0 +1,365 @@
+"""Certified splitting of pieces where pre-activations cross activation knots.
+
+On a piece every neuron of a layer is an affine map :math:`a x + c`; its
+state at each end of the piece follows from the sign of the map's value
+there, checked against a rigorous error bound.  A neuron crosses a knot
+inside the piece exactly when its states at the two ends differ, so only the
+crossing points of the neurons that cross are divided out.  What float
+cannot decide is settled in exact arithmetic, piece by piece.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pwlinear._bounds import _U, FloatArray, IntArray, _local_bounds
+from pwlinear.network import Network
+
+
+class _Undecided(Exception):
+    """A float comparison of the partition fell inside its error bound."""
+
+
+_G2 = 2 * _U / (1 - 2 * _U)  # gamma_2: the rounding of a x + c
+
+
+def _side_at(
+    V: FloatArray, err: FloatArray | None, knots: FloatArray
+) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
+    """For values within ``err`` of exact ones: how many knots lie strictly below each exact
+    value, whether that is certain, and whether the value is exactly on a knot (certain only
+    with a zero error bound; without bounds every float is taken as exact)."""
+    if knots.size == 1:
+        d = V - knots[0] if knots[0] != 0 else V
+        side = (d > 0).view(np.int8)
+        if err is None:
+            return side, np.ones(d.shape, dtype=bool), d == 0
+        return side, np.abs(d) > 1.01 * err, (d == 0) & (err == 0)
+    d = V[..., None] - knots
+    side = np.count_nonzero(d > 0, axis=-1).astype(np.int8)
+    on = (d == 0).any(axis=-1)
+    if err is None:
+        return side, np.ones(V.shape, dtype=bool), on
+    return side, np.asarray((np.abs(d) > 1.01 * err[..., None]).all(axis=-1)), on & (err == 0)
+
+
+def _end_states(
+    A: FloatArray,
+    C: FloatArray,
+    x: FloatArray,
+    ex: FloatArray,
+    knots: FloatArray,
+    bounds: tuple[Any, Any] | None,
+    toward: int,
+) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
+    """State of every neuron at one end ``x`` of each piece, on the piece's side of it
+    (``toward`` = +1 at left ends, -1 at right ends), and whether it is certain.
+
+    With ``bounds`` :math:`(e_a, e_c)` on the error of the computed map :math:`(\\hat a, \\hat
+    c)` and :math:`e_x` on the end's, :math:`\\mathrm{fl}(\\hat a \\hat x + \\hat c)` is within
+    :math:`|\\hat a|(e_x + \\gamma_2|\\hat x|) + e_a(|\\hat x| + e_x) + e_c + \\gamma_2|\\hat c|`
+    of the exact value there.  A value exactly on a knot takes the state the slope moves it
+    to; at an infinite end the slope's sign decides (the constant, for a flat map).
+    """
+    finite = np.isfinite(x)
+    xf = np.where(finite, x, 0.0)[:, None]
+    ea = ec = err = None
+    if bounds is not None:
+        ea, ec = bounds
+        ax = np.abs(xf)
+        err = np.abs(A) * (ex[:, None] + _G2 * ax) + (ea * (ax + ex[:, None]) + ec)
+        err += _G2 * np.abs(C)
+    side, sure, on = _side_at(A * xf + C, err, knots)
+    if not finite.all() or on.any():
+        sign = np.where(finite, toward, np.sign(x))[:, None] * np.sign(A)
+        slope_known = np.ones(A.shape, dtype=bool)
+        if ea is not None:
+            slope_known = (np.abs(A) > ea) | ((A == 0) & (ea == 0))
+        # on a knot: one more knot below when the value rises into the piece
+        side = side + (on & (sign > 0)).view(np.int8)
+        sure = sure | (on & slope_known)
+        rows = np.flatnonzero(~finite)
+        if rows.size:
+            flat = A[rows] == 0
+            s_c, ok_c, on_c = _side_at(C[rows], None if err is None else err[rows], knots)
+            side[rows] = np.where(flat, s_c, np.where(sign[rows] > 0, knots.size, 0))
+            sure[rows] = np.where(flat, ok_c | on_c, slope_known[rows])
+    return side, sure
+
+
+def _vertex_states(
+    A: FloatArray,
+    C: FloatArray,
+    edges: FloatArray,
+    edge_err: FloatArray,
+    knots: FloatArray,
+    scale: tuple[float, float, float, float] | None,
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.bool_]]:
+    """States at the ends of every piece from one evaluation per vertex, and the pieces
+    where one of them is in doubt (then :func:`_end_states` decides them).
+
+    Each vertex is evaluated with the map of the piece to its right (the last with the
+    piece to its left): in exact arithmetic both pieces agree there.  With the vertex's
+    largest computed slope :math:`\\max_i|\\hat a_i|` and the layer's ``scale`` =
+    :math:`(\\max|\\hat a|, \\max e_a, \\max e_c, \\max|\\hat c|)`, one number bounds the
+    error of :func:`_end_states` for every neuron at the vertex, so only values within that
+    bound of a knot, and infinite ends with an uncertain slope, are looked at neuron by
+    neuron.
+    """
+    n = A.shape[0]
+    finite = np.isfinite(edges)
+    x = np.where(finite, edges, 0.0)
+    V = A * x[:-1, None] + C
+    V_end = A[-1] * x[-1] + C[-1]
+    if knots.size == 1:
+        k0 = knots[0]
+        d, d_end = (V - k0, V_end - k0) if k0 != 0 else (V, V_end)
+        side, side_end = (d > 0).view(np.int8), (d_end > 0).view(np.int8)
+        dist, dist_end = np.abs(d), np.abs(d_end)
+    else:
+        d, d_end = V[..., None] - knots, V_end[..., None] - knots
+        side = np.count_nonzero(d > 0, axis=-1).astype(np.int8)
+        side_end = np.count_nonzero(d_end > 0, axis=-1).astype(np.int8)
+        dist = np.abs(d).min(axis=-1, initial=np.inf)
+        dist_end = np.abs(d_end).min(axis=-1, initial=np.inf)
+    if scale is None:
+        bound = np.zeros(n + 1)
+    else:
+        _, ea_max, ec_max, c_max = scale
+        # each vertex's own largest slope: the a priori one is far larger in deep layers
+        a_row = np.abs(A).max(axis=1)
+        a_row = np.r_[a_row, a_row[-1]]
+        ax = np.abs(x)
+        bound = 1.01 * (a_row * (edge_err + _G2 * ax) + ea_max * (ax + edge_err) + ec_max)
+        bound += 1.01 * _G2 * c_max
+    doubt = np.zeros(n + 1, dtype=bool)
+    doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
+    doubt[-1] = (dist_end <= bound[-1]).any()
+    # an infinite end: the sign of the slope decides (flat maps are left to _end_states)
+    ea_max = 0.0 if scale is None else scale[1]
+    if not finite[0]:
+        side[0] = np.where(A[0] < 0, knots.size, 0)
+        doubt[0] = (np.abs(A[0]) <= ea_max).any()
+    if not finite[-1]:
+        side_end = np.where(A[-1] > 0, knots.size, 0).astype(np.int8)
+        doubt[-1] = (np.abs(A[-1]) <= ea_max).any()
+    s_left = np.concatenate([side[1:], side_end[None]])
+    # a doubtful vertex puts both pieces it ends in doubt
+    return side, s_left, doubt[:-1] | doubt[1:]
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """What settling one hidden layer's undecided comparisons needs: the network, the
+    layer, the earlier layers' states on each piece, and the edges with what made each
+    one (layer, neuron, knot; -1 for the ends of the interval)."""
+
+    net: Network
+    layer: int
+    dense: list[NDArray[Any]]
+    edges: FloatArray
+    cause: IntArray
+
+    def local_bounds(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
+        return _local_bounds(self.net, self.dense, rows)
+
+    def maps(self, rows: IntArray, layer: int | None = None) -> tuple[Any, Any]:
+        """Exact slopes and intercepts of a layer's pre-activations on pieces ``rows``."""
+        from pwlinear._exact_partition import exact_maps
+
+        layer = self.layer if layer is None else layer
+        return exact_maps(self.net, [d[rows] for d in self.dense[:layer]], layer, rows.size)
+
+    def vertices(self, vs: IntArray, owners: IntArray) -> list[Any]:
+        """Exact positions of edges ``vs`` (each an end of the piece in ``owners``), with the
+        maps of each layer that made some of them computed once for all."""
+        out: list[Any] = [None] * vs.size
+        layer_of = self.cause[vs, 0]
+        for m in np.unique(layer_of):
+            sel = np.flatnonzero(layer_of == m)
+            if m < 0:
+                for j in sel:
+                    x = float(self.edges[vs[j]])
+                    out[j] = x if math.isinf(x) else Fraction(x)
+                continue
+            a, c = self.maps(owners[sel], int(m))
+            knots = self.net.activations[m].exact[0]
+            for row, j in enumerate(sel):
+                _, n, k = self.cause[vs[j]]
+                out[j] = (knots[k] - c[row, n]) / a[row, n]
+        return out
+
+    def states(self, rows: IntArray) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+        """Exact states of this layer's neurons at both ends of each piece ``rows``."""
+        knots = self.net.activations[self.layer].exact[0]
+        a_all, c_all = self.maps(rows)
+        ends = self.vertices(np.r_[rows, rows + 1], np.r_[rows, rows])
+        out = np.zeros((2, rows.size, a_all.shape[1]), dtype=np.int8)
+        for end, toward in ((0, 1), (1, -1)):
+            for j in range(rows.size):
+                x = ends[end * rows.size + j]
+                for i, (a, c) in enumerate(zip(a_all[j], c_all[j])):
+                    if isinstance(x, float):  # an infinite end: the slope's sign decides
+                        v, rising = (c, False) if a == 0 else (x * (1 if a > 0 else -1), False)
+                    else:
+                        v, rising = a * x + c, toward * a > 0
+                    side = sum(1 for kn in knots if kn < v)
+                    out[end, j, i] = side + (rising and any(kn == v for kn in knots))
+        return out[0], out[1]
+
+    def crossings(self, rows: IntArray, p: IntArray, i: IntArray, m: IntArray) -> list[Any]:
+        """Exact crossing points of neurons ``i`` with knots ``m`` in pieces ``p`` (in rows)."""
+        knots = self.net.activations[self.layer].exact[0]
+        a_all, c_all = self.maps(rows)
+        where = {int(r): j for j, r in enumerate(rows)}
+        return [
+            (knots[k] - c_all[where[int(q)], n]) / a_all[where[int(q)], n]
+            for q, n, k in zip(p, i, m)
+        ]
+
+
+def _split(
+    A: FloatArray,
+    C: FloatArray,
+    edges: FloatArray,
+    edge_err: FloatArray,
+    knots: FloatArray,
+    bounds: tuple[Any, Any, Any] | None,
+    pieces: _Pieces,
+) -> tuple[
+    NDArray[np.int8],
+    NDArray[np.int8],
+    IntArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+]:
+    """Where the pre-activations ``A x + C`` of each piece cross the activation's knots.
+
+    Returns the states just right of each piece's left end and just left of its right end,
+    and the crossings sorted by position: piece, neuron, knot, point and error bound.  A
+    neuron crosses inside a piece exactly when its states at the two ends differ, so only
+    the crossing points themselves are divided out.  With ``bounds`` every state and the
+    order of the crossings in each piece are certified: first for whole vertices, then
+    neuron by neuron with the network-wide bounds, then with each piece's own bounds
+    ``local(rows)``; :class:`_Undecided` is raised when those cannot decide either.
+    """
+    lo, hi = edges[:-1], edges[1:]
+    scale = None if bounds is None else bounds[2]
+    s_right, s_left, doubt = _vertex_states(A, C, edges, edge_err, knots, scale)
+    ea: Any = None
+    ec: Any = None
+    if bounds is not None:
+        ea, ec = (np.broadcast_to(b, A.shape) for b in bounds[:2])
+
+    def decide(rows: IntArray, own: bool) -> NDArray[np.bool_]:
+        """Recompute the states of pieces ``rows``; which of them are still uncertain."""
+        nonlocal ea, ec
+        b = None
+        if bounds is not None:
+            b = pieces.local_bounds(rows) if own else (ea[rows], ec[rows])
+        args = (A[rows], C[rows])
+        s_right[rows], ok_r = _end_states(*args, lo[rows], edge_err[:-1][rows], knots, b, 1)
+        s_left[rows], ok_l = _end_states(*args, hi[rows], edge_err[1:][rows], knots, b, -1)
+        if own and b is not None:
+            ea, ec = ea.copy(), ec.copy()
+            ea[rows], ec[rows] = b
+        return np.asarray(~(ok_r & ok_l).all(axis=1))
+
+    rows = np.flatnonzero(doubt)
+    if rows.size:
+        rows = rows[decide(rows, own=False)]
+        if rows.size:
+            unsure = rows[decide(rows, own=True)]
+            if unsure.size:  # settle them exactly, piece by piece
+                s_right[unsure], s_left[unsure] = pieces.states(unsure)
+    is_local = np.zeros(lo.size, dtype=bool)
+    is_local[rows] = True
+    # crossings: neuron i crosses knot m in piece p when m lies between its end states
+    if knots.size == 1:
+        p, i = np.nonzero(s_right != s_left)
+        m = np.zeros(p.size, dtype=np.intp)
+    else:
+        lo_s, hi_s = np.minimum(s_right, s_left), np.maximum(s_right, s_left)
+        k = np.arange(knots.size)
+        p, i, m = np.nonzero((lo_s[..., None] <= k) & (k < hi_s[..., None]))
+    a, c = A[p, i], C[p, i]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        x = np.clip((knots[m] - c) / a, lo[p], hi[p])
+    order = np.lexsort((x, p))
+    p, i, m, x = p[order], i[order], m[order], x[order]
+    tie = np.zeros(x.size, dtype=np.intp)
+    if bounds is None:
+        return s_right, s_left, p, i, m, x, np.zeros(x.size), tie
+
+    def crossing_error() -> FloatArray:
+        # t = (k - c)/a with |c - c^| <= e_c, |a - a^| <= e_a < |a^|: within alpha + beta|t|
+        mag, e_a, e_c = np.abs(A[p, i]), ea[p, i], ec[p, i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = 1.01 / (mag - e_a)
+            e = e_c * inv + ((_U * mag + e_a) * inv + 2.02 * _U) * np.abs(x)
+        e = np.where(mag > e_a, e, np.inf)
+        # a crossing rounded onto an end of its piece is within that end's error too
+        return e + np.where(x == lo[p], edge_err[p], 0) + np.where(x == hi[p], edge_err[p + 1], 0)
+
+    def unordered(e: FloatArray) -> IntArray:
+        """Pieces with a crossing whose bound fails, or two too close to order."""
+        close = (p[1:] == p[:-1]) & (np.diff(x) <= e[1:] + e[:-1])
+        return np.unique(np.r_[p[np.isinf(e)], p[1:][close]])
+
+    e = crossing_error()
+    rows = unordered(e)
+    if rows.size:
+        fresh = rows[~is_local[rows]]
+        if fresh.size and decide(fresh, own=True).any():
+            raise _Undecided("a state that the float bounds had decided")
+        is_local[fresh] = True
+        e = crossing_error()
+        rows = unordered(e)
+    if rows.size:
+        # order the crossings of those pieces exactly: correctly rounded, ranked where equal
+        sel = np.flatnonzero(np.isin(p, rows))
+        exact = pieces.crossings(rows, p[sel], i[sel], m[sel])
+        ranked = sorted(range(sel.size), key=lambda j: (int(p[sel[j]]), exact[j]))
+        for r, j in enumerate(ranked):
+            same = r > 0 and p[sel[ranked[r - 1]]] == p[sel[j]] and exact[ranked[r - 1]] == exact[j]
+            tie[sel[j]] = tie[sel[ranked[r - 1]]] if same else r + 1
+        x[sel] = np.clip([_to_float(q) for q in exact], lo[p[sel]], hi[p[sel]])
+        e[sel] = 2.02 * _U * np.abs(x[sel]) + 1e-300
+        e[sel] += np.where(x[sel] == lo[p[sel]], edge_err[p[sel]], 0)
+        e[sel] += np.where(x[sel] == hi[p[sel]], edge_err[p[sel] + 1], 0)
+        order = np.lexsort((tie, x, p))
+        p, i, m, x, e, tie = p[order], i[order], m[order], x[order], e[order], tie[order]
+    return s_right, s_left, p, i, m, x, e, tie
+
+
+def _insert(
+    edges: FloatArray, x: FloatArray, p: IntArray
+) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
+    """Edges with the sorted points ``x`` (inside pieces ``p``) inserted: the new edges, the
+    parent piece of each new piece, the index of the piece that begins at each point, and the
+    index of each old edge."""
+    n_pieces = edges.size - 1
+    per_piece = np.bincount(p, minlength=n_pieces)
+    at_point = np.arange(x.size) + p + 1
+    at_edge = np.arange(n_pieces + 1) + np.r_[0, np.cumsum(per_piece)]
+    new = np.empty(edges.size + x.size)
+    new[at_edge] = edges
+    new[at_point] = x
+    parent = np.repeat(np.arange(n_pieces), per_piece + 1)
+    return new, parent, at_point, at_edge
+
+
+def _to_float(q: Fraction) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.copysign(math.inf, q)
