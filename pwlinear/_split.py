@@ -134,7 +134,7 @@ def _vertex_states(
         _, ea_max, ec_max, c_max = scale
         # each vertex's own largest slope: the a priori one is far larger in deep layers
         a_row = np.abs(A).max(axis=1)
-        a_row = np.r_[a_row, a_row[-1]]
+        a_row = np.append(a_row, a_row[-1])
         ax = np.abs(x)
         bound = 1.01 * (a_row * (edge_err + _G2 * ax) + ea_max * (ax + edge_err) + ec_max)
         bound += 1.01 * _G2 * c_max
@@ -257,20 +257,25 @@ def _split(
     s_right, s_left, doubt = _vertex_states(A, C, edges, edge_err, knots, scale)
     ea: Any = None
     ec: Any = None
-    if bounds is not None:
-        ea, ec = (np.broadcast_to(b, A.shape) for b in bounds[:2])
+    if bounds is not None:  # per neuron for all pieces; per piece once some have their own
+        ea, ec = bounds[0], bounds[1]
+
+    def at(v: FloatArray, rows: IntArray, neurons: IntArray | None = None) -> FloatArray:
+        if neurons is not None:
+            return v[rows, neurons] if v.ndim == 2 else v[neurons]  # type: ignore[no-any-return]
+        return v[rows] if v.ndim == 2 else np.broadcast_to(v, (rows.size, v.size))
 
     def decide(rows: IntArray, own: bool) -> NDArray[np.bool_]:
         """Recompute the states of pieces ``rows``; which of them are still uncertain."""
         nonlocal ea, ec
         b = None
         if bounds is not None:
-            b = pieces.local_bounds(rows) if own else (ea[rows], ec[rows])
+            b = pieces.local_bounds(rows) if own else (at(ea, rows), at(ec, rows))
         args = (A[rows], C[rows])
         s_right[rows], ok_r = _end_states(*args, lo[rows], edge_err[:-1][rows], knots, b, 1)
         s_left[rows], ok_l = _end_states(*args, hi[rows], edge_err[1:][rows], knots, b, -1)
         if own and b is not None:
-            ea, ec = ea.copy(), ec.copy()
+            ea, ec = (np.broadcast_to(v, A.shape).copy() for v in (ea, ec))
             ea[rows], ec[rows] = b
         return np.asarray(~(ok_r & ok_l).all(axis=1))
 
@@ -302,18 +307,25 @@ def _split(
 
     def crossing_error() -> FloatArray:
         # t = (k - c)/a with |c - c^| <= e_c, |a - a^| <= e_a < |a^|: within alpha + beta|t|
-        mag, e_a, e_c = np.abs(A[p, i]), ea[p, i], ec[p, i]
+        mag, e_a, e_c = np.abs(A[p, i]), at(ea, p, i), at(ec, p, i)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = 1.01 / (mag - e_a)
             e = e_c * inv + ((_U * mag + e_a) * inv + 2.02 * _U) * np.abs(x)
-        e = np.where(mag > e_a, e, np.inf)
+        e[~(mag > e_a)] = np.inf
         # a crossing rounded onto an end of its piece is within that end's error too
-        return e + np.where(x == lo[p], edge_err[p], 0) + np.where(x == hi[p], edge_err[p + 1], 0)
+        for end, err in ((lo[p], edge_err[p]), (hi[p], edge_err[p + 1])):
+            on_end = x == end
+            if on_end.any():
+                e[on_end] += err[on_end]
+        return e  # type: ignore[no-any-return]
 
     def unordered(e: FloatArray) -> IntArray:
         """Pieces with a crossing whose bound fails, or two too close to order."""
-        close = (p[1:] == p[:-1]) & (np.diff(x) <= e[1:] + e[:-1])
-        return np.unique(np.r_[p[np.isinf(e)], p[1:][close]])
+        bad = np.flatnonzero((np.diff(x) <= e[1:] + e[:-1]) & (p[1:] == p[:-1])) + 1
+        failed = np.isinf(e)
+        if bad.size == 0 and not failed.any():
+            return bad
+        return np.unique(np.concatenate((p[failed], p[bad])))
 
     e = crossing_error()
     rows = unordered(e)
@@ -350,7 +362,8 @@ def _insert(
     n_pieces = edges.size - 1
     per_piece = np.bincount(p, minlength=n_pieces)
     at_point = np.arange(x.size) + p + 1
-    at_edge = np.arange(n_pieces + 1) + np.r_[0, np.cumsum(per_piece)]
+    at_edge = np.arange(n_pieces + 1)
+    at_edge[1:] += np.cumsum(per_piece)
     new = np.empty(edges.size + x.size)
     new[at_edge] = edges
     new[at_point] = x

@@ -292,7 +292,7 @@ def _partition(
         # states: each piece's states at its left end, flipped at each crossing after it
         step = np.zeros((parent.size, A.shape[1]), dtype=np.int8)
         step[child, i] = np.where(A[p, i] > 0, 1, -1)
-        first = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
+        first = np.flatnonzero(np.concatenate(([True], parent[1:] != parent[:-1])))
         step[first[1:]] -= (s_left - s_right)[:-1]
         s = s_right[parent] + np.cumsum(step, axis=0, dtype=np.int8)
         dense = [d[parent] for d in dense]
@@ -337,7 +337,7 @@ def _partition(
     dA = (dslope * a)[:, None] * W_out.T[i]
     dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * W_out.T[i]
     first = (
-        np.r_[True, (x[1:] != x[:-1]) | (tie[1:] != tie[:-1]) | (p[1:] != p[:-1])]
+        np.concatenate(([True], (x[1:] != x[:-1]) | (tie[1:] != tie[:-1]) | (p[1:] != p[:-1])))
         if x.size
         else np.zeros(0, dtype=bool)
     )
@@ -362,7 +362,7 @@ def _partition(
     group_b = event_region[starts] - 1  # boundary index of each group
     kink = np.zeros(n_b, dtype=bool)
     # a group of simultaneous switches: its summed effect against the error of the float sum
-    size = np.diff(np.r_[starts, x.size])
+    size = np.diff(np.append(starts, x.size))
     single = np.flatnonzero(size == 1)
     one = starts[single]
     # one switch: a kink exactly when a product of nonzeros reaches some output
