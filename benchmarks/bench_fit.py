@@ -75,6 +75,17 @@ def main() -> None:
                     f"{t_ours:>8.3f} {flag}"
                 )
 
+    # fixed shifts at scale: 10,000 uniform units on 100,000 points (banded hat-basis solve)
+    x = np.sort(rng.uniform(0, 2, 100_000))
+    y = np.sin(10 * x) + rng.normal(0, 0.05, x.size)
+    fit, t_fit = timed(lambda: pl.best_fit((x, y), 10_000, shifts="uniform"), repeat=3)
+    _, t_sort = timed(lambda: np.sort(y), repeat=5)
+    _, t_eval = timed(lambda: fit.function(x), repeat=5)
+    print(
+        f"\nfixed shifts, 10,000 units on 100,000 points: {t_fit / t_sort:.0f}x np.sort of the "
+        f"data, {t_fit / t_eval:.0f}x evaluating the fit there; rms {fit.rms:.4f} (noise 0.05)"
+    )
+
 
 if __name__ == "__main__":
     main()
