@@ -351,7 +351,11 @@ def _fit_fixed(
 # prefix sums, sum (x - left)^2 over a narrow piece would lose ~log10((b - a)^2 / d^2) digits
 _NARROW = 1.0 / 32
 # gaps between data points searched on either side of a shift after the gradient descent
-_GAPS = 6
+_GAPS = 4
+# rounds of that gap search; basin-hopping moves (for up to 16 units) and their descent length
+_GAP_ROUNDS = 4
+_HOPS = 6
+_HOP_ITER = 40
 
 
 class _DataMoments:
@@ -534,8 +538,60 @@ def _gap_search(
     return (loss, z) if improved else None
 
 
+def _segmented_starts(mom: _DataMoments, n: int, n_candidates: int = 256) -> list[FloatArray]:
+    """Starts from the optimal *discontinuous* fits (segmented least squares by dynamic
+    programming over ``n_candidates`` data quantiles, line costs from the prefix sums): with
+    ``n`` segments (a unit at 0 and the ``n - 1`` breaks) and with ``n + 1`` (``n`` breaks).
+
+    Jumps aside, the best segmentation lands near the continuous optimum's basin, which
+    local starts find only by chance once ``n`` is larger than a few.
+    """
+    t = mom.t
+    cand = np.unique(np.quantile(t, np.linspace(0.0, 1.0, n_candidates + 1)))
+    cand[0], cand[-1] = 0.0, 1.0
+    idx = np.searchsorted(t, cand, side="right")
+    idx[0] = 0
+    P = mom.prefix[:, idx]  # sums of om * (1, t, t^2, y, y t, y^2) up to each candidate
+    S = P[:, None, :] - P[:, :, None]  # S[:, i, j]: the data between candidates i and j
+    s0, s1, s2, sy, sty, syy = S
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_sq = np.where(s0 > 0, sy * sy / s0, 0.0)
+        var_t = s2 - np.where(s0 > 0, s1 * s1 / s0, 0.0)
+        cov = sty - np.where(s0 > 0, s1 * sy / s0, 0.0)
+        fit_sq = np.where(var_t > 1e-12 * np.maximum(s2, 1e-300), cov * cov / var_t, 0.0)
+    cost = np.maximum(syy - mean_sq - fit_sq, 0.0)
+    m = cand.size
+    cost[np.tril_indices(m)] = np.inf  # a segment runs from a candidate to a later one
+    starts = []
+    best = cost[0].copy()  # one segment from 0 to each candidate
+    back = []
+    for k in range(2, n + 2):
+        total = best[:, None] + cost
+        arg = np.argmin(total, axis=0)
+        back.append(arg)
+        best = total[arg, np.arange(m)]
+        if k in (n, n + 1):
+            ends, j = [], m - 1
+            for step in reversed(back):
+                j = int(step[j])
+                ends.append(cand[j])
+            breaks = np.sort(np.array(ends))
+            z = np.concatenate(([0.0], breaks)) if k == n else breaks
+            if z.size == n and np.all(np.isfinite(z)):
+                starts.append(z)
+    return starts
+
+
 def _fit_free(
-    problem: Any, n: int, bias: bool, a: float, b: float, seed: Any, n_starts: int, progress: bool
+    problem: Any,
+    n: int,
+    bias: bool,
+    a: float,
+    b: float,
+    seed: Any,
+    n_starts: int,
+    progress: bool,
+    hops: int = 0,
 ) -> tuple[FloatArray, FloatArray, float]:
     from scipy import optimize
 
@@ -545,13 +601,16 @@ def _fit_free(
         (_density_start(problem, n, a, b) - a) / scale,
         (np.arange(n) + 0.5) / n,
     ]
-    for _ in range(max(0, n_starts - 2)):
-        starts.append(np.sort(rng.uniform(0.0, 1.0, n)))
     if problem[0] == "data":
         _, x, y, om = problem
-        mom: _DataMoments | _ContinuousMoments = _DataMoments(x, y, om, a, b, bias)
+        data = _DataMoments(x, y, om, a, b, bias)
+        if n_starts > 2:
+            starts[2:2] = _segmented_starts(data, n)
+        mom: _DataMoments | _ContinuousMoments = data
     else:
         mom = _ContinuousMoments(problem[1], a, b)
+    while len(starts) < n_starts:
+        starts.append(np.sort(rng.uniform(0.0, 1.0, n)))
 
     def fun(z: FloatArray) -> tuple[float, FloatArray]:
         order = np.argsort(z)
@@ -560,23 +619,36 @@ def _fit_free(
         g[order] = g_sorted
         return loss, g
 
+    def polish(z0: FloatArray, maxiter: int) -> tuple[float, FloatArray]:
+        res = optimize.minimize(
+            fun, np.sort(z0), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
+            options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-10},
+        )  # fmt: skip
+        return float(res.fun), np.sort(res.x)
+
     best: tuple[float, FloatArray] | None = None
     for s, z0 in enumerate(starts[:n_starts]):
         if progress:
             print(f"best_fit: start {s + 1}/{n_starts}", file=sys.stderr)
-        res = optimize.minimize(
-            fun, np.sort(z0), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n,
-            options={"maxiter": 200 + 20 * n, "ftol": 1e-12, "gtol": 1e-10},
-        )  # fmt: skip
-        loss, z = float(res.fun), np.sort(res.x)
-        if best is None or loss < best[0]:
-            best = (loss, z)
+        candidate = polish(z0, 200 + 20 * n)
+        if best is None or candidate[0] < best[0]:
+            best = candidate
     assert best is not None
+    # basin hopping: move a few shifts of the best fit to random places and descend again
+    for hop in range(hops):
+        if progress:
+            print(f"best_fit: hop {hop + 1}/{hops}", file=sys.stderr)
+        z0 = best[1].copy()
+        which = rng.choice(n, min(3, n), replace=False)
+        z0[which] = rng.uniform(0.0, 1.0, which.size)
+        candidate = polish(z0, _HOP_ITER)
+        if candidate[0] < best[0]:
+            best = candidate
     loss, z = best
     if isinstance(mom, _DataMoments):
         # the loss has a kink wherever a shift crosses a data point, where L-BFGS-B stalls:
         # move one shift at a time to the best nearby gap between data points, then re-polish
-        for _ in range(8):
+        for _ in range(_GAP_ROUNDS):
             moved = _gap_search(lambda z: _project(mom, z, bias)[0], z, loss, mom.t)
             if moved is None:
                 break
@@ -696,9 +768,12 @@ def best_fit(
         For the random starts of free shifts (deterministic for a seed).
     n_starts : int, optional
         Starts of the free-shift optimisation: the :math:`|f''|^{2/5}`
-        equidistribution, midpoint-uniform shifts and random ones; default 4
-        for up to 16 units, else 2 (the equidistribution is near optimal for
-        many units).
+        equidistribution, for data the best segmentations into ``n`` and
+        ``n + 1`` independent lines (dynamic programming), midpoint-uniform
+        shifts, then random ones; default 4 for up to 16 units, else 2 (the
+        equidistribution is near optimal for many units).  For up to 16 units
+        the best fit then makes 6 basin-hopping moves (3 shifts moved at
+        random, descent again), drawn from ``seed``.
     progress : bool, default False
         Report each free-shift start on stderr.
 
@@ -776,7 +851,8 @@ def best_fit(
         starts = n_starts if n_starts is not None else (4 if n <= 16 else 2)
         if starts < 1:
             raise ValueError(f"n_starts must be at least 1, got {n_starts}")
-        h, theta, loss = _fit_free(problem, n, bias, a, b, seed, starts, progress)
+        hops = _HOPS if n <= 16 else 0
+        h, theta, loss = _fit_free(problem, n, bias, a, b, seed, starts, progress, hops)
     else:
         theta, loss = _fit_fixed(problem, h, bias, a, b)
     c = float(theta[0]) if bias else 0.0
