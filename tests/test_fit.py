@@ -202,3 +202,37 @@ def test_free_shifts_deterministic_and_not_worse_than_fixed() -> None:
     assert fits[0].loss == fits[1].loss
     uniform = pl.best_fit((x, y), 8, shifts="uniform")
     assert fits[0].loss < uniform.loss
+
+
+def test_segmented_starts_are_the_optimal_segmentations() -> None:
+    # brute force over every pair of breaks among the candidates: the dynamic programme's
+    # three-line segmentation has the least summed least-squares error
+    from itertools import combinations
+
+    from pwlinear import fit as F
+
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(0, 1, 40))
+    y = np.abs(x - 0.3) + np.where(x > 0.7, 0.5, 0.0) + rng.normal(0, 0.01, x.size)
+    mom = F._DataMoments(x, y, np.ones_like(x), float(x[0]), float(x[-1]), True)
+    n_cand = 12
+    starts = F._segmented_starts(mom, 3, n_candidates=n_cand)
+    cand = np.unique(np.quantile(mom.t, np.linspace(0.0, 1.0, n_cand + 1)))
+    cand[0], cand[-1] = 0.0, 1.0
+
+    def sse(lo: float, hi: float) -> float:
+        sel = (mom.t > lo) & (mom.t <= hi) if lo > 0 else mom.t <= hi
+        if sel.sum() < 2:
+            return float(np.sum((mom.y[sel] - mom.y[sel].mean()) ** 2)) if sel.any() else 0.0
+        coef = np.polyfit(mom.t[sel], mom.y[sel], 1)
+        return float(np.sum((np.polyval(coef, mom.t[sel]) - mom.y[sel]) ** 2))
+
+    def total(breaks: tuple[float, ...]) -> float:
+        ends = (0.0, *breaks, 1.0)
+        return sum(sse(lo, hi) for lo, hi in zip(ends[:-1], ends[1:]))
+
+    best = min(combinations(cand[1:-1], 2), key=total)
+    assert starts[0][0] == 0.0  # n lines: a unit at the left end and the n - 1 breaks
+    assert total(tuple(starts[0][1:])) == pytest.approx(total(best), rel=1e-9, abs=1e-12)
+    best4 = min(combinations(cand[1:-1], 3), key=total)
+    assert total(tuple(starts[1])) == pytest.approx(total(best4), rel=1e-9, abs=1e-12)
