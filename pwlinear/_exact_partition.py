@@ -242,15 +242,7 @@ def exact_partition(
         inactive = inactive[parent] + np.count_nonzero(~act.active[s], axis=1)
         states.append(s)
         edges = new_edges
-        # map through the next layer: A' = W (S A), C' = W (S C + O) + b
-        W, sw, b, sb = layers[li + 1]
-        S = act.slopes[s]
-        A = int_matmul(S * A, W.T)
-        s1 = _fgcd(act.s_scale * sc, act.o_scale)
-        post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
-        s2 = _fgcd(s1 * sw, sb)
-        C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
-        sa, sc = act.s_scale * sa * sw, s2
+        A, sa, C, sc = _through(act, s, layers[li + 1], A, sa, C, sc)
 
     if not acts:  # an affine map: one region
         return ExactPartition(
@@ -276,15 +268,23 @@ def exact_maps(net: Network, states: list[NDArray[Any]], layer: int, n: int) -> 
     for li in range(layer):
         act = _Act.of(net.activations[li])
         s = np.asarray(states[li], dtype=np.intp)
-        W, sw, b, sb = layers[li + 1]
-        S = act.slopes[s]
-        A = int_matmul(S * A, W.T)
-        s1 = _fgcd(act.s_scale * sc, act.o_scale)
-        post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
-        s2 = _fgcd(s1 * sw, sb)
-        C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
-        sa, sc = act.s_scale * sa * sw, s2
+        A, sa, C, sc = _through(act, s, layers[li + 1], A, sa, C, sc)
     return _as_fractions(A, sa), _as_fractions(C, sc)
+
+
+def _through(
+    act: _Act, s: NDArray[Any], layer: Any, A: Obj, sa: Fraction, C: Obj, sc: Fraction
+) -> tuple[Obj, Fraction, Obj, Fraction]:
+    """Maps of the next layer's pre-activations, :math:`A' = W (S A)` and
+    :math:`C' = W (S C + O) + b`, for the activation states ``s``; scaled integers."""
+    W, sw, b, sb = layer
+    S = act.slopes[s]
+    A = int_matmul(S * A, W.T)
+    s1 = _fgcd(act.s_scale * sc, act.o_scale)
+    post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
+    s2 = _fgcd(s1 * sw, sb)
+    C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
+    return A, act.s_scale * sa * sw, C, s2
 
 
 def _exact_order(approx: NDArray[np.float64], exact: Any) -> tuple[IntArray, NDArray[np.bool_]]:

@@ -65,14 +65,18 @@ def random_nets(draw: st.DrawFn) -> pl.Network:
     return pl.Network.random(widths, seed=draw(st.integers(0, 2**16)))
 
 
-def assert_same_structure(net: pl.Network, interval: tuple[float, float] | None = None) -> None:
-    rf = pl.regions(net, interval)
-    re = pl.regions(net, interval, exact=True)
+def assert_structures_equal(rf: pl.Regions, re: pl.Regions) -> None:
     assert len(rf) == len(re)
     for sf, se in zip(rf.states, re.states):
         np.testing.assert_array_equal(sf, se)
     np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
     np.testing.assert_array_equal(rf.n_inactive, re.n_inactive)
+
+
+def assert_same_structure(net: pl.Network, interval: tuple[float, float] | None = None) -> None:
+    rf = pl.regions(net, interval)
+    re = pl.regions(net, interval, exact=True)
+    assert_structures_equal(rf, re)
     # a few ulps: these nets are at most three layers deep (the error grows with depth)
     for xf, xe in zip(rf.boundaries, re.boundaries):
         assert ulps_apart(xf, float(xe)) <= 8
@@ -216,12 +220,7 @@ def test_deep_nets_settle_undecided_states_piece_by_piece(depth: int, seed: int)
     finally:
         _split._Pieces.states = original  # type: ignore[method-assign]
     assert calls, "expected pieces settled exactly at this depth"
-    rf = pl.regions(net)
-    re = pl.regions(net, exact=True)
-    assert len(rf) == len(re)
-    for sf, se in zip(rf.states, re.states):
-        np.testing.assert_array_equal(sf, se)
-    np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
+    assert_structures_equal(pl.regions(net), pl.regions(net, exact=True))
 
 
 @given(st.one_of(degenerate_nets(), random_nets()), st.sampled_from([None, (-3.0, 2.5)]))
@@ -253,9 +252,4 @@ def test_settling_everything_exactly_piece_by_piece(
         rf = pl.regions(fresh, interval)
     finally:
         analysis._layer_bounds, _split._local_bounds = layer_bounds, local_bounds
-    re = pl.regions(net, interval, exact=True)
-    assert len(rf) == len(re)
-    for sf, se in zip(rf.states, re.states):
-        np.testing.assert_array_equal(sf, se)
-    np.testing.assert_array_equal(rf.is_breakpoint, re.is_breakpoint)
-    np.testing.assert_array_equal(rf.n_inactive, re.n_inactive)
+    assert_structures_equal(rf, pl.regions(net, interval, exact=True))
