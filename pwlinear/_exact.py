@@ -128,14 +128,27 @@ def int_matmul(a: Any, b: Any) -> Any:
 
 
 def _limbs(x: Any, bits: int) -> list[Any]:
-    """Signed float64 limbs ``L_i`` with ``x == sum(L_i * 2**(bits * i))``, ``|L_i| < 2**bits``."""
+    """Signed float64 limbs ``L_i`` with ``x == sum(L_i * 2**(bits * i))``, ``|L_i| < 2**bits``.
+
+    The magnitudes are read once as little-endian 64-bit words; each limb is then cut from
+    one or two words with numpy shifts (no per-limb Python integer arithmetic).
+    """
     import numpy as np
 
+    flat = x.reshape(-1)
     sign = (x > 0).astype(np.float64) - (x < 0).astype(np.float64)
-    mag = np.abs(x)
-    top = max((int(v).bit_length() for v in mag.reshape(-1)), default=0)
-    mask = (1 << bits) - 1
-    return [
-        ((mag >> (bits * i)) & mask).astype(np.float64) * sign
-        for i in range(max(1, -(-top // bits)))
-    ]
+    mags = [abs(int(v)) for v in flat]
+    top = max(mags, default=0).bit_length()
+    n_limbs = max(1, -(-top // bits))
+    n_words = (n_limbs * bits) // 64 + 2  # a spare word: a limb may straddle two words
+    raw = b"".join(m.to_bytes(8 * n_words, "little") for m in mags)
+    words = np.frombuffer(raw, dtype="<u8").reshape(flat.size, n_words)
+    mask = np.uint64((1 << bits) - 1)
+    out = []
+    for i in range(n_limbs):
+        w, off = divmod(bits * i, 64)
+        limb = words[:, w] >> np.uint64(off)
+        if off + bits > 64:
+            limb = limb | (words[:, w + 1] << np.uint64(64 - off))
+        out.append((limb & mask).astype(np.float64).reshape(x.shape) * sign)
+    return out

@@ -279,11 +279,12 @@ def _through(
     :math:`C' = W (S C + O) + b`, for the activation states ``s``; scaled integers."""
     W, sw, b, sb = layer
     S = act.slopes[s]
-    A = int_matmul(S * A, W.T)
     s1 = _fgcd(act.s_scale * sc, act.o_scale)
     post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
+    both = int_matmul(np.concatenate([S * A, post_c]), W.T)  # one product for both maps
+    A, C = both[: A.shape[0]], both[A.shape[0] :]
     s2 = _fgcd(s1 * sw, sb)
-    C = _rescale(int_matmul(post_c, W.T), s1 * sw, s2) + _rescale(b[None, :], sb, s2)
+    C = _rescale(C, s1 * sw, s2) + _rescale(b[None, :], sb, s2)
     return A, act.s_scale * sa * sw, C, s2
 
 
