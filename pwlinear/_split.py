@@ -115,32 +115,39 @@ def _vertex_states(
     n = A.shape[0]
     finite = np.isfinite(edges)
     x = np.where(finite, edges, 0.0)
-    V = A * x[:-1, None] + C
+    V = A * x[:-1, None]
+    V += C
     V_end = A[-1] * x[-1] + C[-1]
     if knots.size == 1:
         k0 = knots[0]
         d, d_end = (V - k0, V_end - k0) if k0 != 0 else (V, V_end)
         side, side_end = (d > 0).view(np.int8), (d_end > 0).view(np.int8)
-        dist, dist_end = np.abs(d), np.abs(d_end)
+        dist, dist_end = np.abs(d, out=d), np.abs(d_end)  # d is not needed any more
     else:
         d, d_end = V[..., None] - knots, V_end[..., None] - knots
         side = np.count_nonzero(d > 0, axis=-1).astype(np.int8)
         side_end = np.count_nonzero(d_end > 0, axis=-1).astype(np.int8)
         dist = np.abs(d).min(axis=-1, initial=np.inf)
         dist_end = np.abs(d_end).min(axis=-1, initial=np.inf)
-    if scale is None:
-        bound = np.zeros(n + 1)
-    else:
-        _, ea_max, ec_max, c_max = scale
-        # each vertex's own largest slope: the a priori one is far larger in deep layers
-        a_row = np.abs(A).max(axis=1)
-        a_row = np.append(a_row, a_row[-1])
-        ax = np.abs(x)
-        bound = 1.01 * (a_row * (edge_err + _G2 * ax) + ea_max * (ax + edge_err) + ec_max)
-        bound += 1.01 * _G2 * c_max
     doubt = np.zeros(n + 1, dtype=bool)
-    doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
-    doubt[-1] = (dist_end <= bound[-1]).any()
+    if scale is None:
+        doubt[:-1] = (dist == 0).any(axis=1)
+        doubt[-1] = (dist_end == 0).any()
+    else:
+        a_max, ea_max, ec_max, c_max = scale
+        ax = np.abs(x)
+        rest = 1.01 * (ea_max * (ax + edge_err) + ec_max + _G2 * c_max)
+        slope_term = 1.01 * (edge_err + _G2 * ax)
+        bound = a_max * slope_term + rest
+        doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
+        doubt[-1] = (dist_end <= bound[-1]).any()
+        if np.count_nonzero(doubt) > 0.05 * n + 2:
+            # the a priori largest slope is far too large in deep layers: use each
+            # vertex's own, at the cost of one more pass
+            a_row = np.maximum(A.max(axis=1), -A.min(axis=1))
+            bound = np.append(a_row, a_row[-1]) * slope_term + rest
+            doubt[:-1] = (dist <= bound[:-1, None]).any(axis=1)
+            doubt[-1] = (dist_end <= bound[-1]).any()
     # an infinite end: the sign of the slope decides (flat maps are left to _end_states)
     ea_max = 0.0 if scale is None else scale[1]
     if not finite[0]:

@@ -302,9 +302,8 @@ def _partition(
         # the next layer's maps, slopes and intercepts in one matrix product
         slope = _lookup(act.slopes, s)
         post = np.empty((2, parent.size, A.shape[1]))
-        np.take(A, parent, axis=0, out=post[0])
-        np.take(C, parent, axis=0, out=post[1])
-        post *= slope
+        np.multiply(A[parent], slope, out=post[0])
+        np.multiply(C[parent], slope, out=post[1])
         if act.offsets.any():
             post[1] += _lookup(act.offsets, s)
         out = post.reshape(-1, A.shape[1]) @ W.T
