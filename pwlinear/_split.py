@@ -256,8 +256,9 @@ def _split(
     neuron crosses inside a piece exactly when its states at the two ends differ, so only
     the crossing points themselves are divided out.  With ``bounds`` every state and the
     order of the crossings in each piece are certified: first for whole vertices, then
-    neuron by neuron with the network-wide bounds, then with each piece's own bounds
-    ``local(rows)``; :class:`_Undecided` is raised when those cannot decide either.
+    neuron by neuron with the network-wide bounds, then with each piece's own bounds, and
+    what those cannot decide is settled exactly, piece by piece (``pieces``).  Exactly
+    equal crossings get equal ``tie`` ranks (the caller groups or rejects them).
     """
     lo, hi = edges[:-1], edges[1:]
     scale = None if bounds is None else bounds[2]
@@ -313,7 +314,15 @@ def _split(
         return s_right, s_left, p, i, m, x, np.zeros(x.size), tie
 
     def crossing_error() -> FloatArray:
-        # t = (k - c)/a with |c - c^| <= e_c, |a - a^| <= e_a < |a^|: within alpha + beta|t|
+        """Bounds on the crossings' errors.
+
+        :math:`t = (k - c)/a` computed from :math:`|c - \\hat c| \\le e_c` and
+        :math:`|a - \\hat a| \\le e_a < |\\hat a|` is within
+        :math:`(e_n + |n| e_a / |a|)/(|a| - e_a) + 2u|t|` of the exact crossing, where
+        :math:`n = k - c` and :math:`e_n = e_c + u|n|`; with :math:`|n| \\le |t||a|(1 + u)`
+        that is at most :math:`\\alpha + \\beta |t|`, :math:`\\alpha = 1.01 e_c/(|a| - e_a)`,
+        :math:`\\beta = 1.01 (u|a| + e_a)/(|a| - e_a) + 2.02u`.
+        """
         mag, e_a, e_c = np.abs(A[p, i]), at(ea, p, i), at(ec, p, i)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = 1.01 / (mag - e_a)
@@ -339,7 +348,7 @@ def _split(
     if rows.size:
         fresh = rows[~is_local[rows]]
         if fresh.size and decide(fresh, own=True).any():
-            raise _Undecided("a state that the float bounds had decided")
+            raise _Undecided("a state certain with network-wide bounds but not with local ones")
         is_local[fresh] = True
         e = crossing_error()
         rows = unordered(e)
