@@ -209,15 +209,19 @@ class _Pieces:
         ends = self.vertices(np.r_[rows, rows + 1], np.r_[rows, rows])
         out = np.zeros((2, rows.size, a_all.shape[1]), dtype=np.int8)
         for end, toward in ((0, 1), (1, -1)):
-            for j in range(rows.size):
-                x = ends[end * rows.size + j]
-                for i, (a, c) in enumerate(zip(a_all[j], c_all[j])):
-                    if isinstance(x, float):  # an infinite end: the slope's sign decides
-                        v, rising = (c, False) if a == 0 else (x * (1 if a > 0 else -1), False)
-                    else:
-                        v, rising = a * x + c, toward * a > 0
-                    side = sum(1 for kn in knots if kn < v)
-                    out[end, j, i] = side + (rising and any(kn == v for kn in knots))
+            for j in range(rows.size):  # the few undecided pieces; neurons at once
+                x, a, c = ends[end * rows.size + j], a_all[j], c_all[j]
+                if isinstance(x, float):  # an infinite end: the slope's sign, or a constant
+                    v = np.where(a > 0, x, np.where(a < 0, -x, c))
+                    rising = np.zeros(a.shape, dtype=bool)
+                else:
+                    v = a * x + c
+                    rising = np.asarray(a * toward > 0, dtype=bool)
+                side = sum((np.asarray(v > kn, dtype=np.int8) for kn in knots), np.int8(0))
+                on = np.zeros(a.shape, dtype=bool)
+                for kn in knots:
+                    on |= np.asarray(v == kn, dtype=bool)
+                out[end, j] = side + (rising & on)
         return out[0], out[1]
 
     def crossings(self, rows: IntArray, p: IntArray, i: IntArray, m: IntArray) -> list[Any]:
