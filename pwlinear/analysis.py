@@ -79,10 +79,27 @@ def _lookup(table: NDArray[Any], s: NDArray[Any]) -> NDArray[Any]:
     nonzero = np.flatnonzero(table)
     if nonzero.size == 0:
         return np.zeros(s.shape, dtype=table.dtype)
-    out = (s == nonzero[0]) * table[nonzero[0]]
+    out = (s == nonzero[0]).astype(table.dtype)
+    if table[nonzero[0]] != 1:
+        out *= table[nonzero[0]]
     for j in nonzero[1:]:
         out += (s == j) * table[j]
-    return out  # type: ignore[no-any-return]
+    return out
+
+
+def _next_maps(
+    act: Activation, s: NDArray[Any], A: FloatArray, C: FloatArray, W: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The next layer's maps :math:`W (S A)` and :math:`W (S C + O) + b` on each piece, for
+    the activation states ``s``: slopes and intercepts in one matrix product."""
+    slope = _lookup(act.slopes, s)
+    post = np.empty((2,) + A.shape)
+    np.multiply(A, slope, out=post[0])
+    np.multiply(C, slope, out=post[1])
+    if act.offsets.any():
+        post[1] += _lookup(act.offsets, s)
+    out = post.reshape(-1, A.shape[1]) @ W.T
+    return out[: A.shape[0]], out[A.shape[0] :] + b
 
 
 def _n_inactive(act: Activation, s: NDArray[Any]) -> IntArray:
@@ -299,15 +316,7 @@ def _partition(
         inactive = inactive[parent]
         dense.append(s)
         inactive = inactive + _n_inactive(act, s)
-        # the next layer's maps, slopes and intercepts in one matrix product
-        slope = _lookup(act.slopes, s)
-        post = np.empty((2, parent.size, A.shape[1]))
-        np.multiply(A[parent], slope, out=post[0])
-        np.multiply(C[parent], slope, out=post[1])
-        if act.offsets.any():
-            post[1] += _lookup(act.offsets, s)
-        out = post.reshape(-1, A.shape[1]) @ W.T
-        A, C = out[: parent.size], out[parent.size :] + b
+        A, C = _next_maps(act, s, A[parent], C[parent], W, b)
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
     act = acts[-1]
@@ -342,9 +351,7 @@ def _partition(
     )
     starts = np.flatnonzero(first)
     gp = p[starts]  # parent of each group of simultaneous switches
-    sa0 = _lookup(act.slopes, s0)
-    A0 = (sa0 * A) @ W_out.T
-    C0 = (sa0 * C + _lookup(act.offsets, s0)) @ W_out.T + b_out
+    A0, C0 = _next_maps(act, s0, A, C, W_out, b_out)
     n_groups, GA, A_out, C_out, inactive = _accumulate(
         act.active, s0, old, new, starts, gp, lo_e.size, (A0, dA), (C0, dC), inactive
     )
