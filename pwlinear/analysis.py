@@ -408,6 +408,22 @@ def _partition(
     return new_edges, A_out, C_out, kink, inactive, tuple(dense), events
 
 
+def _float_partition(net: Network, lo: float, hi: float, cols: IntArray) -> tuple[Any, ...]:
+    """The certified float partition: the compiled sweep where its a priori bounds decide
+    everything, else :func:`_partition`, which settles undecided pieces exactly."""
+    if net.activations and _cached(net, "moderate_range", _moderate_range):
+        try:
+            from pwlinear._sweep import SweepUndecided, partition_sweep
+        except ImportError:  # numba missing: the numpy path gives the same results
+            pass
+        else:
+            try:
+                return partition_sweep(net, lo, hi, cols)
+            except SweepUndecided:
+                pass
+    return _partition(net, lo, hi, cols)
+
+
 def _difference_test(
     net: Network, cols: IntArray, dense: list[NDArray[Any]], ev: _Events, bounds: IntArray
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
@@ -551,7 +567,7 @@ def regions(
     network, lo, hi, cols = _prepare(net, interval, output, exact)
     if not exact:
         try:
-            edges, A, C, kink, inactive, dense, events = _partition(network, lo, hi, cols)
+            edges, A, C, kink, inactive, dense, events = _float_partition(network, lo, hi, cols)
         except _Undecided:
             exact_fallback = True
         else:
