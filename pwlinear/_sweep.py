@@ -31,15 +31,14 @@ from numpy.typing import NDArray
 
 from pwlinear._bounds import (
     _U,
-    FloatArray,
     IntArray,
     _abs_chain_max,
     _cached,
     _gamma,
     _layer_bounds,
-    _local_bounds,
     _n_ops,
 )
+from pwlinear._events import _Events
 from pwlinear.network import Network
 
 _G2 = 2 * _U / (1 - 2 * _U)
@@ -116,6 +115,20 @@ def _piece_states(
     return ok
 
 
+@numba.njit(cache=True, inline="always")
+def _end_relu_like(
+    a: float, c: float, x: float, inf: bool, bound: float, ea_max: float, knot: float
+) -> tuple[bool, bool]:
+    """Whether neuron :math:`a x + c` is above the knot at the end ``x`` of a piece, and
+    whether that is in doubt under the per-end ``bound`` (at an infinite end: the slope's
+    sign, in doubt within ``ea_max`` of zero; a flat neuron is left to the neuron-by-neuron
+    test)."""
+    if inf:
+        return (x > 0.0) == (a > 0.0), not abs(a) > ea_max or a == 0.0
+    d = (a * x + c) - knot
+    return d > 0.0, abs(d) <= bound
+
+
 @numba.njit(cache=True)
 def _piece_relu_like(
     A: Any,
@@ -129,10 +142,10 @@ def _piece_relu_like(
     s_right: Any,
     s_left: Any,
 ) -> int:
-    """The states of :func:`_piece_states` for one knot and finite ends, vectorised: one
-    bound per end from the piece's largest slope and intercept (and the largest error
-    bounds) covers every neuron.  Returns the number of crossings, or -1 when some value
-    is within the bound (then :func:`_piece_states` looks at each neuron on its own)."""
+    """The states of :func:`_piece_states` for one knot, vectorised: one bound per end
+    from the piece's largest slope and intercept (and the largest error bounds) covers
+    every neuron.  Returns the number of crossings, or -1 when some value is within the
+    bound (then :func:`_piece_states` looks at each neuron on its own)."""
     n = A.shape[1]
     a_max = 0.0
     c_max = 0.0
@@ -140,6 +153,7 @@ def _piece_relu_like(
         a_max = max(a_max, abs(A[q, j]))
         c_max = max(c_max, abs(C[q, j]))
     lo, hi = edges[q], edges[q + 1]
+    inf_lo, inf_hi = math.isinf(lo), math.isinf(hi)
     e_lo, e_hi = edge_err[q], edge_err[q + 1]
     rest = ec_max + _G2 * c_max
     b_lo = 1.01 * (a_max * (e_lo + _G2 * abs(lo)) + ea_max * (abs(lo) + e_lo) + rest)
@@ -148,15 +162,60 @@ def _piece_relu_like(
     n_cross = 0
     for j in range(n):
         a, c = A[q, j], C[q, j]
-        d_lo = (a * lo + c) - knot
-        d_hi = (a * hi + c) - knot
-        up_lo = d_lo > 0.0
-        up_hi = d_hi > 0.0
+        up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea_max, knot)
+        up_hi, doubt_hi = _end_relu_like(a, c, hi, inf_hi, b_hi, ea_max, knot)
         s_right[q, j] = up_lo
         s_left[q, j] = up_hi
         n_cross += up_lo != up_hi
-        doubt += (abs(d_lo) <= b_lo) | (abs(d_hi) <= b_hi)
+        doubt += doubt_lo | doubt_hi
     return -1 if doubt else n_cross
+
+
+@numba.njit(cache=True)
+def _argsort(x: Any) -> Any:
+    """Stable argsort of float64 values: insertion sort for a few, else an LSD radix sort
+    by bytes of order-preserving integer keys (several times faster than a comparison sort
+    on a million values; ``-0.0`` sorts as ``0.0``)."""
+    n = x.size
+    order = np.arange(n)
+    if n <= 32:
+        for a in range(1, n):
+            j = order[a]
+            v = x[j]
+            b = a - 1
+            while b >= 0 and x[order[b]] > v:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = j
+        return order
+    keys = (x + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    sign = np.uint64(1) << np.uint64(63)
+    keys = np.where(keys & sign, ~keys, keys | sign)
+    count = np.zeros((8, 256), np.int64)  # every byte's histogram in one pass
+    for a in range(n):
+        k = keys[a]
+        for b in range(8):
+            count[b, (k >> np.uint64(8 * b)) & np.uint64(255)] += 1
+    keys2 = np.empty(n, np.uint64)
+    order2 = np.empty(n, np.int64)
+    for b in range(8):
+        if count[b].max() == n:  # every key has this byte alike
+            continue
+        pos = np.empty(256, np.int64)
+        total = 0
+        for d in range(256):
+            pos[d] = total
+            total += count[b, d]
+        sh = np.uint64(8 * b)
+        for a in range(n):
+            k = keys[a]
+            d = (k >> sh) & np.uint64(255)
+            keys2[pos[d]] = k
+            order2[pos[d]] = order[a]
+            pos[d] += 1
+        keys, keys2 = keys2, keys
+        order, order2 = order2, order
+    return order
 
 
 @numba.njit(cache=True)
@@ -191,7 +250,7 @@ def _split_layer(
     for q in range(P):
         row = 0 if EA.shape[0] == 1 else q
         n_cross = -1
-        if knots.size == 1 and not (math.isinf(edges[q]) or math.isinf(edges[q + 1])):
+        if knots.size == 1:
             n_cross = _piece_relu_like(
                 A, C, q, edges, edge_err, ea_max[row], ec_max[row], knots[0], s_right, s_left
             )
@@ -241,7 +300,7 @@ def _split_layer(
                 p[t], i[t], m[t], x[t], e[t] = q, j, k, v, err
                 t += 1
         if stop - start > 1:  # sort by position (stable), then certify the order
-            order = np.argsort(x[start:stop], kind="mergesort") + start
+            order = _argsort(x[start:stop]) + start
             i[start:stop] = i[order]
             m[start:stop] = m[order]
             x[start:stop] = x[order]
@@ -269,17 +328,19 @@ def _children(
     offsets: Any,
     active: Any,
     inactive: Any,
-    want_states: bool,
+    every_child: bool,
 ) -> tuple[Any, ...]:
-    """The pieces after splitting at the sorted crossings: their post-activations stacked
-    as ``[slopes; intercepts]`` for one matrix product, edges and their error bounds,
-    parents, inactive counts, states (when ``want_states``), and each crossing's old and
-    new state.  Across a crossing only the flipping neuron changes."""
+    """The pieces after splitting at the sorted crossings: post-activations stacked as
+    ``[slopes; intercepts]`` for one matrix product (of every child, or with
+    ``every_child=False`` of each parent's first child only), edges and their error bounds,
+    parents, inactive counts, states (of every child, when ``every_child``), and each
+    crossing's old and new state.  Across a crossing only the flipping neuron changes."""
     P, n = A.shape
     E = p.size
     R = P + E
-    post = np.empty((2 * R, n))
-    S2 = np.empty((R if want_states else 0, n), np.int8)
+    n_post = R if every_child else P
+    post = np.empty((2 * n_post, n))
+    S2 = np.empty((R if every_child else 0, n), np.int8)
     edges2 = np.empty(R + 1)
     err2 = np.empty(R + 1)
     parent = np.empty(R, np.int64)
@@ -293,14 +354,15 @@ def _children(
     for q in range(P):
         s[:] = s_right[q]
         off = inactive[q]
+        row = r if every_child else q
         for j in range(n):
             sl = slopes[s[j]]
-            post[r, j] = sl * A[q, j]
-            post[R + r, j] = sl * C[q, j] + offsets[s[j]]
+            post[row, j] = sl * A[q, j]
+            post[n_post + row, j] = sl * C[q, j] + offsets[s[j]]
             off += 1 - active[s[j]]
         parent[r] = q
         inactive2[r] = off
-        if want_states:
+        if every_child:
             S2[r] = s
         while t < E and p[t] == q:
             j = i[t]
@@ -309,15 +371,15 @@ def _children(
             sn = m[t] + 1 if up else m[t]
             edges2[r + 1], err2[r + 1] = x[t], e[t]
             r += 1
-            post[r] = post[r - 1]
-            post[R + r] = post[R + r - 1]
-            post[r, j] = slopes[sn] * A[q, j]
-            post[R + r, j] = slopes[sn] * C[q, j] + offsets[sn]
             s[j] = sn
             off += active[so] - active[sn]
             parent[r] = q
             inactive2[r] = off
-            if want_states:
+            if every_child:
+                post[r] = post[r - 1]
+                post[R + r] = post[R + r - 1]
+                post[r, j] = slopes[sn] * A[q, j]
+                post[R + r, j] = slopes[sn] * C[q, j] + offsets[sn]
                 S2[r] = s
             old[t], new[t] = so, sn
             t += 1
@@ -326,51 +388,225 @@ def _children(
     return post, edges2, err2, parent, inactive2, S2, old, new
 
 
-def _tables(net: Network) -> list[tuple[Any, ...]]:
-    """Per hidden layer, the contiguous arrays the kernels take, and the error bounds of
-    its maps as one row each (:func:`pwlinear._bounds._layer_bounds`)."""
-    out = []
-    for act, (ea, ec, _) in zip(net.activations, _cached(net, "layer_bounds", _layer_bounds)):
-        out.append(
-            (
-                np.ascontiguousarray(act.knots, dtype=np.float64),
-                np.ascontiguousarray(act.slopes, dtype=np.float64),
-                np.ascontiguousarray(act.offsets, dtype=np.float64),
-                act.active.astype(np.int64),
-                np.ascontiguousarray(ea, dtype=np.float64)[None, :],
-                np.ascontiguousarray(ec, dtype=np.float64)[None, :],
-            )
-        )
-    return out
+@numba.njit(cache=True)
+def _running_outputs(
+    FA: Any,
+    FC: Any,
+    A: Any,
+    C: Any,
+    WT: Any,
+    p: Any,
+    i: Any,
+    old: Any,
+    new: Any,
+    slopes: Any,
+    offsets: Any,
+) -> tuple[Any, Any]:
+    """Output slopes and intercepts of every region of the last hidden layer: each
+    parent's first region from the product ``FA, FC``, then running sums of each switch's
+    effect :math:`W_{:,i}\\,\\Delta s\\, a_i` and :math:`W_{:,i}(\\Delta s\\, c_i +
+    \\Delta o)` -- as :func:`pwlinear._events._accumulate` sums them."""
+    P = FA.shape[0]
+    E = p.size
+    n_out = WT.shape[1]
+    A_out = np.empty((P + E, n_out))
+    C_out = np.empty((P + E, n_out))
+    r = 0
+    t = 0
+    for q in range(P):
+        A_out[r] = FA[q]
+        C_out[r] = FC[q]
+        while t < E and p[t] == q:
+            j = i[t]
+            ds = slopes[new[t]] - slopes[old[t]]
+            da = ds * A[q, j]
+            dc = ds * C[q, j] + (offsets[new[t]] - offsets[old[t]])
+            r += 1
+            for h in range(n_out):
+                A_out[r, h] = A_out[r - 1, h] + da * WT[j, h]
+                C_out[r, h] = C_out[r - 1, h] + dc * WT[j, h]
+            t += 1
+        r += 1
+    return A_out, C_out
 
 
-def _split_certified(
-    net: Network,
+@numba.njit(cache=True)
+def _own_bounds(
+    rows: Any,
+    states: Any,
     layer: int,
-    A: FloatArray,
-    C: FloatArray,
-    edges: FloatArray,
-    edge_err: FloatArray,
-    dense: list[NDArray[Any]],
+    net: tuple[Any, ...],
+    g: float,
+) -> tuple[Any, Any]:
+    """:func:`pwlinear._bounds._local_bounds` for pieces ``rows``: :math:`\\gamma` times the
+    absolute chains through each piece's own activation slopes."""
+    wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _ = net
+    n = widths[layer + 1]
+    EA = np.empty((rows.size, n))
+    EC = np.empty((rows.size, n))
+    for r in range(rows.size):
+        a_abs = np.abs(wt[w_off[0] : w_off[1]])
+        c_abs = np.abs(bias[b_off[0] : b_off[1]])
+        col = 0
+        for j in range(layer):
+            n_in, n_out = widths[j + 1], widths[j + 2]
+            WT = wt[w_off[j + 1] : w_off[j + 2]].reshape((n_in, n_out))
+            st = states[rows[r], col : col + n_in]
+            col += n_in
+            na = np.zeros(n_out)
+            nc = np.abs(bias[b_off[j + 1] : b_off[j + 2]])
+            for h in range(n_in):
+                sl = abs(slopes[j, st[h]])
+                va = sl * a_abs[h]
+                vc = sl * c_abs[h] + abs(offsets[j, st[h]])
+                for o in range(n_out):
+                    w = abs(WT[h, o])
+                    na[o] += va * w
+                    nc[o] += vc * w
+            a_abs, c_abs = na, nc
+        EA[r] = g * a_abs
+        EC[r] = g * c_abs
+    return EA, EC
+
+
+@numba.njit(cache=True)
+def _sweep(
+    net: tuple[Any, ...],
+    ea_all: Any,
+    ec_all: Any,
+    g_own: float,
+    lo: float,
+    hi: float,
+    reaches: Any,
+    cols: Any,
+    kink_bound: Any,
     certify: bool,
 ) -> tuple[Any, ...]:
-    """:func:`_split_layer` with the network-wide bounds; the undecided pieces are split
-    again with their own bounds, and what is still undecided raises."""
-    knots, _, _, _, EA, EC = _cached(net, "sweep_tables", _tables)[layer]
-    if not certify:
-        EA, EC = np.zeros_like(EA), np.zeros_like(EC)
-    res = _split_layer(A, C, edges, edge_err, EA, EC, knots, certify)
-    bad = np.flatnonzero(res[-1])
-    if bad.size == 0:
-        return res
-    if layer == 0:  # exact maps: no tighter bounds
-        raise SweepUndecided("a state or an order in the first layer")
-    EA, EC = np.repeat(EA, A.shape[0], axis=0), np.repeat(EC, A.shape[0], axis=0)
-    EA[bad], EC[bad] = _local_bounds(net, dense, bad)
-    res = _split_layer(A, C, edges, edge_err, EA, EC, knots, certify)
-    if res[-1].any():
-        raise SweepUndecided("a state or an order within its piece's own bound")
-    return res
+    """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`;
+    ``ea_all, ec_all``: the network-wide bounds of every hidden neuron, concatenated.
+
+    Returns a status (0 done; 1 a state or order the bounds cannot decide), the edges,
+    output slopes and intercepts, per boundary 0/1 or 2 for "the exact tests decide",
+    inactive counts, the states of every hidden layer but the last side by side, and the
+    last layer's switch events (states at each parent's left end, parent of each region,
+    neuron, old and new state of each switch, in order)."""
+    wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active = net
+    L = widths.size - 2  # hidden layers
+    n = widths[1]
+    A = wt[w_off[0] : w_off[1]].copy().reshape((1, n))
+    C = bias[b_off[0] : b_off[1]].copy().reshape((1, n))
+    edges = np.array([lo, hi])
+    edge_err = np.zeros(2)
+    inactive = np.zeros(1, np.int64)
+    states = np.zeros((1, 0), np.int8)
+    h_off = 0
+    for k in range(L):
+        n, n_next = widths[k + 1], widths[k + 2]
+        kn = knots[k, : n_knots[k]]
+        EA = ea_all[h_off : h_off + n].copy().reshape((1, n))
+        EC = ec_all[h_off : h_off + n].copy().reshape((1, n))
+        h_off += n
+        if not certify:
+            EA[:] = 0.0
+            EC[:] = 0.0
+        s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
+        if bad.any() and k > 0:  # those pieces again, with bounds of their own
+            own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, g_own)
+            EA = np.repeat(EA, A.shape[0]).reshape((n, A.shape[0])).T.copy()
+            EC = np.repeat(EC, A.shape[0]).reshape((n, A.shape[0])).T.copy()
+            EA[bad] = own_a
+            EC[bad] = own_c
+            s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
+        if bad.any():
+            none = np.zeros(0, np.int64)
+            return (
+                1, edges, A, C, bad, none, none, states, states, none, none, none, none, none,
+            )  # fmt: skip
+        post, edges2, err2, parent, inactive, S2, old, new = _children(
+            A, C, s_right, p, i, m, x, e, edges, edge_err,
+            slopes[k], offsets[k], active[k], inactive, k < L - 1,
+        )  # fmt: skip
+        WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
+        both = post @ WT
+        n_post = both.shape[0] // 2
+        FA = both[:n_post]
+        FC = both[n_post:]
+        FC += bias[b_off[k + 1] : b_off[k + 2]]
+        width = states.shape[1]
+        merged = np.empty((parent.size, width + S2.shape[1] * (k < L - 1)), np.int8)
+        if merged.shape[1]:
+            for r in range(parent.size):
+                merged[r, :width] = states[parent[r]]
+                if k < L - 1:
+                    merged[r, width:] = S2[r]
+        states = merged
+        edges, edge_err = edges2, err2
+        if k < L - 1:
+            A, C = FA, FC
+            continue
+        A_out, C_out = _running_outputs(FA, FC, A, C, WT, p, i, old, new, slopes[k], offsets[k])
+        region = np.arange(p.size) + p + 1  # the region each switch begins
+        # breakpoints: a single switch that changes the slope and reaches an output
+        kink = np.zeros(parent.size - 1, np.bool_)
+        for t in range(p.size):
+            kink[region[t] - 1] = reaches[i[t]] and slopes[k, new[t]] != slopes[k, old[t]]
+        n_open = 0
+        undecided = np.empty(parent.size, np.int64)
+        for b in range(parent.size - 1):  # a boundary of an earlier layer
+            if parent[b + 1] == parent[b]:
+                continue
+            for c in cols:
+                d = abs(A_out[b + 1, c] - A_out[b, c])
+                if d > kink_bound[c] or (not certify and d > 0.0):
+                    kink[b] = True
+            if certify and not kink[b]:
+                undecided[n_open] = b
+                n_open += 1
+        return (
+            0, edges, A_out, C_out, kink, undecided[:n_open], inactive, states,
+            s_right, parent, region, i, old, new,
+        )  # fmt: skip
+    raise AssertionError("the sweep needs a hidden layer")
+
+
+def _flat(net: Network) -> tuple[Any, ...]:
+    """The network as the kernel's flat arrays: every ``W.T`` and bias concatenated with
+    their offsets, the widths, and the activations' knots, slopes, offsets and active flags
+    padded to the most knots."""
+    wts = [np.ascontiguousarray(W.T, dtype=np.float64).reshape(-1) for W, _ in net.layers]
+    bs = [np.asarray(b, dtype=np.float64) for _, b in net.layers]
+    acts = net.activations
+    k_max = max([a.knots.size for a in acts], default=0)
+    knots = np.zeros((len(acts), max(k_max, 1)))
+    tables = [np.zeros((len(acts), k_max + 1)) for _ in range(3)]
+    for j, a in enumerate(acts):
+        knots[j, : a.knots.size] = a.knots
+        for t, v in zip(tables, (a.slopes, a.offsets, a.active)):
+            t[j, : v.size] = v
+    return (
+        np.concatenate(wts),
+        np.cumsum([0] + [w.size for w in wts]),
+        np.concatenate(bs),
+        np.cumsum([0] + [b.size for b in bs]),
+        np.array(net.widths, dtype=np.int64),
+        knots,
+        np.array([a.knots.size for a in acts], dtype=np.int64),
+        tables[0],
+        tables[1],
+        tables[2].astype(np.int64),
+    )
+
+
+def _kernel_args(net: Network) -> tuple[Any, ...]:
+    """What :func:`_sweep` takes of a network, computed once per network."""
+    bounds = _cached(net, "layer_bounds", _layer_bounds)
+    ea = np.concatenate([np.asarray(b[0], dtype=np.float64) for b in bounds])
+    ec = np.concatenate([np.asarray(b[1], dtype=np.float64) for b in bounds])
+    g_own = float(_gamma(_n_ops(net) + 4)) * 1.01  # the factor of _local_bounds
+    chain = _cached(net, "abs_chain_max", _abs_chain_max)
+    kink_bound = 2.03 * float(_gamma(_n_ops(net) + 4)) * np.asarray(chain, dtype=np.float64)
+    ends = np.cumsum((0, *net.hidden_widths[:-1]))
+    return _flat(net), ea, ec, g_own, kink_bound, list(zip(ends[:-1], ends[1:]))
 
 
 def partition_sweep(
@@ -382,80 +618,41 @@ def partition_sweep(
 
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
-    from pwlinear._events import _Events, _small_int
-
-    W0, b0 = net.layers[0]
-    A = np.ascontiguousarray(W0[:, 0][None, :], dtype=np.float64)
-    C = np.ascontiguousarray(b0[None, :], dtype=np.float64)
-    edges = np.array([lo, hi], dtype=np.float64)
-    edge_err = np.zeros(2)
-    inactive = np.zeros(1, dtype=np.int64)
-    dense: list[NDArray[Any]] = []
-    tables = _cached(net, "sweep_tables", _tables)
-    last = len(tables) - 1
-    for li, (_, slopes, offsets, active, _, _) in enumerate(tables):
-        s_right, p, i, m, x, e, _ = _split_certified(net, li, A, C, edges, edge_err, dense, certify)
-        post, edges, edge_err, parent, inactive, states, old, new = _children(
-            A, C, s_right, p, i, m, x, e, edges, edge_err,
-            slopes, offsets, active, inactive, li < last,
-        )  # fmt: skip
-        W, b = net.layers[li + 1]
-        both = post @ W.T
-        R = edges.size - 1
-        A, C = both[:R], both[R:]
-        C += b
-        dense = [d[parent] for d in dense]
-        if li < last:
-            dense.append(states)
-    region = np.arange(p.size) + p + 1  # the region each switch of the last layer begins
-    events = _Events(
-        s0=_small_int(s_right), parent=parent, region=region, neuron=i, old=old, new=new
-    )
-    kink = _kinks(net, cols, A, parent, events, tables[-1][1], dense, certify)
+    flat, ea, ec, g_own, kink_bound, splits = _cached(net, "sweep_args", _kernel_args)
+    reaches = _cached(net, f"sweep_reaches_{cols.tolist()}", lambda n: _reaches(n, cols))
+    out = _sweep(flat, ea, ec, g_own, float(lo), float(hi), reaches, cols, kink_bound, certify)
+    status, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change = out
+    if status:
+        raise SweepUndecided("a state or an order within its piece's own bound")
+    dense = [states[:, a:b] for a, b in splits]
+    events = _Events(s0, parent, region, *change)
+    if open_b.size:
+        _settle_kinks(net, cols, kink, dense, events, open_b)
     return edges, A, C, kink, inactive, tuple(dense), events
 
 
-def _kinks(
+def _reaches(net: Network, cols: IntArray) -> NDArray[np.bool_]:
+    """Which neurons of the last hidden layer have a nonzero weight into an output of
+    ``cols``."""
+    out: NDArray[np.bool_] = (net.layers[-1][0][cols] != 0).any(axis=0)
+    return out
+
+
+def _settle_kinks(
     net: Network,
     cols: IntArray,
-    A_out: FloatArray,
-    parent: IntArray,
-    events: Any,
-    slopes: FloatArray,
+    kink: NDArray[np.bool_],
     dense: list[NDArray[Any]],
-    certify: bool,
-) -> NDArray[np.bool_]:
-    """Which boundaries are breakpoints.
-
-    One switch of the last hidden layer changes the output slope by exactly
-    :math:`\\Delta s\\, a_i W_{:,i}` with :math:`a_i \\ne 0` (its states differ for certain):
-    a kink when the activation's slope changes and the neuron reaches an output.  A boundary
-    of an earlier layer: the two output slopes, each within
-    :math:`\\gamma_{N+4}|W_L|\\bar s \\cdots |w_1|` of the exact one, then the exact tests of
-    :mod:`pwlinear.analysis` where that cannot tell them apart.
-    """
+    events: Any,
+    open_b: IntArray,
+) -> None:
+    """Boundaries of earlier layers that the output slopes' bound cannot classify: the
+    propagated difference of :func:`pwlinear.analysis._difference_test`, then exactly."""
     from pwlinear.analysis import _difference_test, _settle_exactly
 
-    kink = np.zeros(A_out.shape[0] - 1, dtype=bool)
-    reaches = (net.layers[-1][0][cols] != 0).any(axis=0)
-    ev = events
-    kink[ev.region - 1] = reaches[ev.neuron] & (slopes[ev.new] != slopes[ev.old])
-    inherited = np.flatnonzero(parent[1:] != parent[:-1])
-    if inherited.size == 0:
-        return kink
-    dA = np.abs(A_out[inherited + 1][:, cols] - A_out[inherited][:, cols])
-    if not certify:
-        kink[inherited] = (dA > 0).any(axis=1)
-        return kink
-    bound = 2.03 * float(_gamma(_n_ops(net) + 4)) * _cached(net, "abs_chain_max", _abs_chain_max)
-    sure = (dA > bound[cols]).any(axis=1)
-    kink[inherited[sure]] = True
-    open_b = inherited[~sure]
-    if open_b.size:
-        decided, is_kink = _difference_test(net, cols, dense, events, open_b)
-        kink[open_b[decided]] = is_kink[decided]
-        open_b = open_b[~decided]
+    decided, is_kink = _difference_test(net, cols, dense, events, open_b)
+    kink[open_b[decided]] = is_kink[decided]
+    open_b = open_b[~decided]
     if open_b.size:
         none = np.zeros(0, dtype=np.intp)
         _settle_exactly(net, cols, kink, dense, events, none, none, none, none, open_b)
-    return kink
