@@ -485,11 +485,13 @@ def _sweep(
     """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`;
     ``ea_all, ec_all``: the network-wide bounds of every hidden neuron, concatenated.
 
-    Returns a status (0 done; 1 a state or order the bounds cannot decide), the edges,
-    output slopes and intercepts, per boundary 0/1 or 2 for "the exact tests decide",
-    inactive counts, the states of every hidden layer but the last side by side, and the
-    last layer's switch events (states at each parent's left end, parent of each region,
-    neuron, old and new state of each switch, in order)."""
+    Returns ``[status, retried]`` (status 0: done; 1: a state or an order that even a
+    piece's own bounds cannot decide; retried: pieces split again with their own bounds),
+    the edges, output slopes and intercepts, the breakpoint flags and the boundaries of
+    earlier layers left to the exact tests, inactive counts, the states of every hidden
+    layer but the last side by side, and the last layer's switch events (states at each
+    parent's left end, parent of each region, region each switch begins, neuron, old and
+    new state)."""
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
@@ -500,6 +502,7 @@ def _sweep(
     inactive = np.zeros(1, np.int64)
     states = np.zeros((1, 0), np.int8)
     h_off = 0
+    retried = 0
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
@@ -511,6 +514,7 @@ def _sweep(
             EC[:] = 0.0
         s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
+            retried += int(np.count_nonzero(bad))
             own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, g_own)
             EA = np.repeat(EA, A.shape[0]).reshape((n, A.shape[0])).T.copy()
             EC = np.repeat(EC, A.shape[0]).reshape((n, A.shape[0])).T.copy()
@@ -520,7 +524,8 @@ def _sweep(
         if bad.any():
             none = np.zeros(0, np.int64)
             return (
-                1, edges, A, C, bad, none, none, states, states, none, none, none, none, none,
+                np.array([1, retried]), edges, A, C, bad, none, none, states, states,
+                none, none, none, none, none,
             )  # fmt: skip
         post, edges2, err2, parent, inactive, S2, old, new = _children(
             A, C, s_right, p, i, m, x, e, edges, edge_err,
@@ -563,8 +568,8 @@ def _sweep(
                 undecided[n_open] = b
                 n_open += 1
         return (
-            0, edges, A_out, C_out, kink, undecided[:n_open], inactive, states,
-            s_right, parent, region, i, old, new,
+            np.array([0, retried]), edges, A_out, C_out, kink, undecided[:n_open], inactive,
+            states, s_right, parent, region, i, old, new,
         )  # fmt: skip
     raise AssertionError("the sweep needs a hidden layer")
 
@@ -621,8 +626,8 @@ def partition_sweep(
     flat, ea, ec, g_own, kink_bound, splits = _cached(net, "sweep_args", _kernel_args)
     reaches = _cached(net, f"sweep_reaches_{cols.tolist()}", lambda n: _reaches(n, cols))
     out = _sweep(flat, ea, ec, g_own, float(lo), float(hi), reaches, cols, kink_bound, certify)
-    status, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change = out
-    if status:
+    info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change = out
+    if info[0]:
         raise SweepUndecided("a state or an order within its piece's own bound")
     dense = [states[:, a:b] for a, b in splits]
     events = _Events(s0, parent, region, *change)
