@@ -48,7 +48,7 @@ class SweepUndecided(Exception):
     """The sweep's bounds cannot decide a state or an order: use the settling path."""
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _side(v: float, err: float, knots: Any) -> tuple[int, bool, bool]:
     """Knots strictly below the exact value within ``err`` of ``v``, whether certain, and
     whether ``v`` is on a knot with a zero error bound."""
@@ -66,7 +66,7 @@ def _side(v: float, err: float, knots: Any) -> tuple[int, bool, bool]:
     return side, sure, on and err == 0.0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _state(
     a: float, c: float, x: float, ex: float, ea: float, ec: float, knots: Any, toward: int
 ) -> tuple[int, bool]:
@@ -115,7 +115,7 @@ def _piece_states(
     return ok
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _end_relu_like(
     a: float, c: float, x: float, inf: bool, bound: float, ea_max: float, knot: float
 ) -> tuple[bool, bool]:

@@ -29,7 +29,10 @@ crosses a knot; the activation pattern then maps the affine functions through
 the next layer.  The last hidden layer is handled as a sorted list of switch
 events with running sums, so one hidden layer costs a sort.  Every slope
 comparison is certified by a rigorous floating-point error bound and settled
-in exact rational arithmetic when the bound cannot decide it.
+in exact rational arithmetic when the bound cannot decide it.  The float
+partition runs as one compiled sweep (:mod:`pwlinear._sweep`); the numpy
+implementation here takes over on the networks whose undecided pieces need
+exact settling, with the same arithmetic and the same results.
 """
 
 from __future__ import annotations
