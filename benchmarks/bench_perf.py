@@ -13,6 +13,10 @@ For seeded He-initialised ReLU nets, on the whole line and on [-100, 100], the t
 * np.sort (the 1 x 1,000,000 x 1 rows only, where a forward pass per region or per grid
   point would need terabytes): ``np.sort`` of a million float64 -- target at most 3.
 
+A second table times ``pl.breakpoints_many`` on many segments of one network with
+several inputs against a Python loop of ``pl.breakpoints(pl.restrict(net, a, b), (0, 1))``
+(the same results).
+
 It also prints the peak memory of ``pl.regions`` (tracemalloc) over the size of one
 float64 matrix of (regions x widest layer).  Each ratio is the median of interleaved
 repeats in one process.  ``pip install -r benchmarks/requirements.txt`` installs
@@ -129,6 +133,33 @@ def main() -> None:
                 f"{peak / 2**20:>10.1f}{peak / (len(r) * widest * 8):>14.2f}"
             )
     print("-" * len(head))
+    segments_table(args.quick, repeats, min_time, args.seed)
+
+
+def segments_table(quick: bool, repeats: int, min_time: float, seed: int) -> None:
+    """``breakpoints_many`` against a loop over ``restrict`` and ``breakpoints``."""
+    rows = [([64, 64, 64, 10], 2000), ([64, 256, 256, 10], 500), ([784, 128, 128, 10], 200)]
+    if quick:
+        rows = [([16, 32, 32, 3], 200)]
+    print("\npl.breakpoints_many against a loop of restrict + breakpoints (median of")
+    print(f"{repeats} interleaved repeats): loop time / breakpoints_many time")
+    print(f"{'net':<20}{'segments':>9}{'kinks':>9}{'speed-up':>10}")
+    rng = np.random.default_rng(seed)
+    for widths, n_seg in rows:
+        net = pl.Network.random(widths, seed=seed)
+        starts = rng.normal(size=(n_seg, widths[0]))
+        ends = rng.normal(size=(n_seg, widths[0]))
+
+        def loop(net: pl.Network = net, a: np.ndarray = starts, b: np.ndarray = ends) -> list:
+            return [pl.breakpoints(pl.restrict(net, x, y), (0.0, 1.0)) for x, y in zip(a, b)]
+
+        many = partial(pl.breakpoints_many, net, starts, ends)
+        got, want = many(), loop()
+        if not all(np.array_equal(u, v) for u, v in zip(got, want)):
+            raise AssertionError("breakpoints_many disagrees with the loop")
+        (ratio,) = median_ratios(loop, [many], repeats, min_time)
+        name = "x".join(map(str, widths))
+        print(f"{name:<20}{n_seg:>9}{sum(t.size for t in got):>9}{ratio:>10.1f}")
 
 
 if __name__ == "__main__":

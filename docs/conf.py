@@ -70,6 +70,7 @@ API_TOPICS: dict[str, list[str]] = {
     ],
     "Trained models along lines and segments": [
         "restrict",
+        "breakpoints_many",
         "decision_changes",
         "DecisionChanges",
     ],

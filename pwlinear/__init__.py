@@ -22,7 +22,7 @@ from pwlinear.activations import (
 )
 from pwlinear.analysis import Regions, breakpoints, regions, to_piecewise
 from pwlinear.fit import FitResult, best_fit
-from pwlinear.lines import DecisionChanges, decision_changes, restrict
+from pwlinear.lines import DecisionChanges, breakpoints_many, decision_changes, restrict
 from pwlinear.network import Network, as_network, shifted_relus
 from pwlinear.piecewise import PiecewiseConstant, PiecewiseLinear, maximum, minimum
 
@@ -40,6 +40,7 @@ __all__ = [
     "as_network",
     "best_fit",
     "breakpoints",
+    "breakpoints_many",
     "decision_changes",
     "get_activation",
     "hardtanh",

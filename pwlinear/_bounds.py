@@ -49,20 +49,35 @@ def _cached(net: Network, key: str, compute: Any) -> Any:
     return cache[key]
 
 
+def _chains(
+    net: Network, a_abs: FloatArray, c_abs: FloatArray
+) -> tuple[list[tuple[FloatArray, FloatArray]], FloatArray]:
+    """All-active absolute chains from first layers with slopes ``a_abs`` and intercepts
+    ``c_abs`` (one row each): per hidden layer, bounds on :math:`|a|` and :math:`|c|` of
+    every neuron on any piece (every activation at its largest slope and offset); and the
+    slope chain through the output layer."""
+    out = []
+    for act, (W, b) in zip(net.activations, net.layers[1:]):
+        out.append((a_abs, c_abs))
+        absW = np.abs(W).T
+        a_abs = (act.max_abs_slope * a_abs) @ absW
+        c_abs = (act.max_abs_slope * c_abs + np.max(np.abs(act.offsets))) @ absW + np.abs(b)
+    return out, a_abs
+
+
 def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray, tuple[float, ...]]]:
     """Per hidden layer, per neuron: bounds on the float error of its pre-activation slope
     and intercept on any piece, :math:`\\gamma_N` times the all-active absolute chains; and
     the layer's largest computed slope, slope error, intercept error and intercept."""
     g = _gamma(_n_ops(net) + 4) * 1.01
     W0, b0 = net.layers[0]
-    a_abs, c_abs = np.abs(W0[:, 0]), np.abs(b0)
+    chains, _ = _chains(net, np.abs(W0[:, 0])[None, :], np.abs(b0)[None, :])
     out: list[tuple[FloatArray, FloatArray, tuple[float, ...]]] = []
-    for act, (W, b) in zip(net.activations, net.layers[1:]):
-        ea, ec = (g * a_abs, g * c_abs) if out else (0 * a_abs, 0 * c_abs)  # layer 1 is exact
+    for li, (a_abs, c_abs) in enumerate(chains):
+        a_abs, c_abs = a_abs[0], c_abs[0]
+        ea, ec = (g * a_abs, g * c_abs) if li else (0 * a_abs, 0 * c_abs)  # layer 1 is exact
         scale = (np.max(a_abs + ea), ea.max(), ec.max(), np.max(c_abs + ec))
         out.append((ea, ec, tuple(1.01 * float(v) for v in scale)))
-        a_abs = np.abs(W) @ (act.max_abs_slope * a_abs)
-        c_abs = np.abs(W) @ (act.max_abs_slope * c_abs + np.max(np.abs(act.offsets))) + np.abs(b)
     return out
 
 
@@ -113,7 +128,5 @@ def _moderate_range(net: Network, limit: float = 1e150) -> bool:
 def _abs_chain_max(net: Network) -> FloatArray:
     """:math:`|W_L| \\bar s_{L-1} \\cdots \\bar s_1 |w_1|` with every activation at its largest
     slope: a bound on :func:`_abs_chain` for all regions at once."""
-    v = np.abs(net.layers[0][0][:, 0])
-    for act, (W, _) in zip(net.activations, net.layers[1:]):
-        v = np.abs(W) @ (act.max_abs_slope * v)
-    return v  # type: ignore[no-any-return]
+    W0, b0 = net.layers[0]
+    return _chains(net, np.abs(W0[:, 0])[None, :], np.abs(b0)[None, :])[1][0]

@@ -31,9 +31,11 @@ from numpy.typing import NDArray
 
 from pwlinear._bounds import (
     _U,
+    FloatArray,
     IntArray,
     _abs_chain_max,
     _cached,
+    _chains,
     _gamma,
     _layer_bounds,
     _n_ops,
@@ -436,6 +438,8 @@ def _own_bounds(
     states: Any,
     layer: int,
     net: tuple[Any, ...],
+    a0: Any,
+    c0: Any,
     g: float,
 ) -> tuple[Any, Any]:
     """:func:`pwlinear._bounds._local_bounds` for pieces ``rows``: :math:`\\gamma` times the
@@ -445,8 +449,8 @@ def _own_bounds(
     EA = np.empty((rows.size, n))
     EC = np.empty((rows.size, n))
     for r in range(rows.size):
-        a_abs = np.abs(wt[w_off[0] : w_off[1]])
-        c_abs = np.abs(bias[b_off[0] : b_off[1]])
+        a_abs = np.abs(a0)
+        c_abs = np.abs(c0)
         col = 0
         for j in range(layer):
             n_in, n_out = widths[j + 1], widths[j + 2]
@@ -472,6 +476,8 @@ def _own_bounds(
 @numba.njit(cache=True)
 def _sweep(
     net: tuple[Any, ...],
+    a0: Any,
+    c0: Any,
     ea_all: Any,
     ec_all: Any,
     g_own: float,
@@ -482,8 +488,10 @@ def _sweep(
     kink_bound: Any,
     certify: bool,
 ) -> tuple[Any, ...]:
-    """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`;
-    ``ea_all, ec_all``: the network-wide bounds of every hidden neuron, concatenated.
+    """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`, with
+    the first hidden layer's slopes and intercepts ``a0, c0`` (the net's own, or those of
+    a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
+    hidden neuron, concatenated.
 
     Returns ``[status, retried]`` (status 0: done; 1: a state or an order that even a
     piece's own bounds cannot decide; retried: pieces split again with their own bounds),
@@ -495,8 +503,8 @@ def _sweep(
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
-    A = wt[w_off[0] : w_off[1]].copy().reshape((1, n))
-    C = bias[b_off[0] : b_off[1]].copy().reshape((1, n))
+    A = a0.copy().reshape((1, n))
+    C = c0.copy().reshape((1, n))
     edges = np.array([lo, hi])
     edge_err = np.zeros(2)
     inactive = np.zeros(1, np.int64)
@@ -515,7 +523,7 @@ def _sweep(
         s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
-            own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, g_own)
+            own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, a0, c0, g_own)
             EA = np.repeat(EA, A.shape[0]).reshape((n, A.shape[0])).T.copy()
             EC = np.repeat(EC, A.shape[0]).reshape((n, A.shape[0])).T.copy()
             EA[bad] = own_a
@@ -574,6 +582,62 @@ def _sweep(
     raise AssertionError("the sweep needs a hidden layer")
 
 
+@numba.njit(cache=True)
+def _sweep_many(
+    net: tuple[Any, ...],
+    a0: Any,
+    c0: Any,
+    ea_all: Any,
+    ec_all: Any,
+    g_own: float,
+    reaches: Any,
+    cols: Any,
+    kink_bound: Any,
+    certify: bool,
+) -> tuple[Any, Any]:
+    """:func:`_sweep` on ``[0, 1]`` for every row of ``a0, c0`` (the first layers of
+    segments, with their bounds in the rows of ``ea_all, ec_all, kink_bound``): all the
+    breakpoints, flat, and how many each segment has (-1 for a segment that needs the
+    settling path)."""
+    S = a0.shape[0]
+    counts = np.zeros(S, np.int64)
+    found = []
+    for s in range(S):
+        out = _sweep(
+            net, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
+            reaches, cols, kink_bound[s], certify,
+        )  # fmt: skip
+        if out[0][0] or out[5].size:
+            counts[s] = -1
+            continue
+        points = out[1][1:-1][out[4]]
+        counts[s] = points.size
+        found.append(points)
+    flat = np.empty(counts[counts > 0].sum())
+    t = 0
+    for points in found:
+        flat[t : t + points.size] = points
+        t += points.size
+    return flat, counts
+
+
+def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...]:
+    """What :func:`_sweep_many` takes for segments whose first layers are the rows of
+    ``a0, c0`` of the network ``net`` restricted to them: :func:`_kernel_args` with
+    per-segment bounds (``net`` itself has one input column per row of ``W_1``)."""
+    from pwlinear.network import Network as _Network
+
+    line = _Network([(a0[:1].T, c0[0]), *net.layers[1:]], net.activations)
+    flat = _flat(line)
+    g = float(_gamma(_n_ops(line) + 4))
+    chains, out_chain = _chains(line, np.abs(a0), np.abs(c0))
+    ea = np.concatenate([1.01 * g * a for a, _ in chains[1:]] or [np.zeros((a0.shape[0], 0))], 1)
+    ec = np.concatenate([1.01 * g * c for _, c in chains[1:]] or [np.zeros((a0.shape[0], 0))], 1)
+    first = np.zeros_like(a0)  # the first layer's maps are exact
+    ea, ec = np.concatenate([first, ea], 1), np.concatenate([first, ec], 1)
+    return flat, ea, ec, g * 1.01, 2.03 * g * out_chain, line
+
+
 def _flat(net: Network) -> tuple[Any, ...]:
     """The network as the kernel's flat arrays: every ``W.T`` and bias concatenated with
     their offsets, the widths, and the activations' knots, slopes, offsets and active flags
@@ -625,7 +689,9 @@ def partition_sweep(
     """
     flat, ea, ec, g_own, kink_bound, splits = _cached(net, "sweep_args", _kernel_args)
     reaches = _cached(net, f"sweep_reaches_{cols.tolist()}", lambda n: _reaches(n, cols))
-    out = _sweep(flat, ea, ec, g_own, float(lo), float(hi), reaches, cols, kink_bound, certify)
+    a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
+    lo, hi = float(lo), float(hi)
+    out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, certify)
     info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change = out
     if info[0]:
         raise SweepUndecided("a state or an order within its piece's own bound")

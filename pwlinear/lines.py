@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from pwlinear._validation import check_interval
-from pwlinear.analysis import regions
+from pwlinear._validation import check_interval, check_output
+from pwlinear.analysis import breakpoints, regions
 from pwlinear.network import Network, as_network
 
-__all__ = ["DecisionChanges", "decision_changes", "restrict"]
+__all__ = ["DecisionChanges", "breakpoints_many", "decision_changes", "restrict"]
 
 
 def restrict(
@@ -81,6 +81,97 @@ def restrict(
         W, b = layers[0]
         layers[0] = ((W @ d)[:, None], b + W @ p0)
     return Network(layers, network.activations)
+
+
+def breakpoints_many(
+    net: Any, starts: ArrayLike, ends: ArrayLike, *, output: int | None = None
+) -> list[NDArray[np.float64]]:
+    """Breakpoints of ``net`` along many segments at once: for each segment
+    :math:`x(t) = a_s + t (b_s - a_s)`, the points :math:`t \\in (0, 1)` where the slope
+    of :math:`t \\mapsto N(x(t))` changes.
+
+    The same as ``[breakpoints(restrict(net, a, b), (0, 1)) for a, b in zip(starts, ends)]``
+    (certified, to the last bit), with the segments analysed in one compiled loop.
+
+    Parameters
+    ----------
+    net : Network or sequence of (W, b)
+        A network with ``n_in`` inputs.
+    starts, ends : array_like, shape (n_segments, n_in)
+        The points at ``t = 0`` and ``t = 1``; shape ``(n_segments,)`` when ``n_in = 1``.
+    output : int, optional
+        Only kinks of this output; default a kink of any output.
+
+    Returns
+    -------
+    list of ndarray
+        One sorted float64 array of breakpoints ``t`` per segment.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pwlinear as pl
+    >>> net = pl.shifted_relus([1.0, -1.0], [0.5, 2.0])
+    >>> pl.breakpoints_many(net, [0.0, 1.0, -4.0], [1.0, 3.0, -3.0])
+    [array([0.5]), array([0.5]), array([], dtype=float64)]
+    """
+    network = as_network(net)
+    n_in = network.n_inputs
+    shape = (-1, n_in) if n_in > 1 or np.ndim(starts) < 2 else (-1, 1)
+    pts = []
+    for name, value in (("starts", starts), ("ends", ends)):
+        a = np.asarray(value, dtype=np.float64)
+        if (
+            (n_in == 1 and a.ndim not in (1, 2))
+            or (a.ndim == 2 and a.shape[1] != n_in)
+            or (n_in > 1 and a.ndim != 2)
+        ):
+            raise ValueError(f"{name} must have shape (n_segments, {n_in}), got {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must be finite, got {a[~np.isfinite(a)][0]}")
+        pts.append(np.ascontiguousarray(a.reshape(shape)))
+    p0, p1 = pts
+    if p0.shape != p1.shape:
+        raise ValueError(f"starts and ends must have the same shape, got {p0.shape} and {p1.shape}")
+    out = check_output(output, network.n_outputs)
+    cols = np.arange(network.n_outputs) if out is None else np.array([out])
+    W, b = network.layers[0]  # the first layers of restrict, segment by segment
+    a0 = np.array([W @ d for d in p1 - p0]).reshape(-1, W.shape[0])
+    c0 = np.array([b + W @ p for p in p0]).reshape(-1, W.shape[0])
+    counts = np.full(a0.shape[0], -1)
+    flat = np.zeros(0)
+    if network.activations and a0.shape[0]:
+        try:
+            from pwlinear._sweep import _sweep_many, segment_args
+        except ImportError:  # numba missing: one analysis per segment
+            pass
+        else:
+            net_flat, ea, ec, g_own, kink_bound, line = segment_args(network, a0, c0)
+            if _all_moderate(line, a0, c0):
+                reaches = (network.layers[-1][0][cols] != 0).any(axis=0)
+                flat, counts = _sweep_many(
+                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_bound, True
+                )
+    result = np.split(flat, np.cumsum(np.maximum(counts, 0))[:-1]) if counts.size else []
+    for s in np.flatnonzero(counts < 0):  # the settling path, segment by segment
+        layers = [(a0[s][:, None], c0[s]), *network.layers[1:]]
+        result[s] = breakpoints(Network(layers, network.activations), (0.0, 1.0), output=output)
+    return result
+
+
+def _all_moderate(line: Network, a0: NDArray[np.float64], c0: NDArray[np.float64]) -> bool:
+    """Whether every segment's network is within the range the float bounds cover: checked
+    once for first-layer magnitudes from the smallest to the largest of all segments."""
+    from pwlinear._bounds import _moderate_range
+
+    both = np.abs(np.concatenate([a0.ravel(), c0.ravel()]))
+    nz = both[both > 0]
+    if nz.size == 0:
+        return True
+    n = line.widths[1]
+    W, b = np.zeros((n, 1)), np.zeros(n)
+    W[0, 0], b[0] = nz.min(), nz.max()  # the first layer's smallest and largest magnitudes
+    return _moderate_range(Network([(W, b), *line.layers[1:]], line.activations))
 
 
 @dataclass(frozen=True)

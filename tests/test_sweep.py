@@ -77,7 +77,10 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
     flat, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
-    out = _sweep._sweep(flat, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True)
+    a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
+    out = _sweep._sweep(
+        flat, a0, c0, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True
+    )
     if out[0][0]:
         return
     swept = _sweep.partition_sweep(net, *interval, cols)
@@ -89,8 +92,20 @@ def test_a_deep_net_retries_a_piece_and_agrees() -> None:
     net = pl.Network.random([1] + [128] * 7 + [1], seed=0)
     flat, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
     cols = np.arange(1)
+    a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
     info = _sweep._sweep(
-        flat, ea, ec, g_own, -math.inf, math.inf, _sweep._reaches(net, cols), cols, kink_bound, True
+        flat,
+        a0,
+        c0,
+        ea,
+        ec,
+        g_own,
+        -math.inf,
+        math.inf,
+        _sweep._reaches(net, cols),
+        cols,
+        kink_bound,
+        True,
     )[0]
     assert info.tolist() == [0, 1]  # one piece needed its own bound
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
@@ -106,7 +121,8 @@ def test_own_bounds_equal_the_numpy_local_bounds(net: pl.Network) -> None:
     rows = np.arange(len(r))
     g = _sweep._kernel_args(net)[3]
     for layer in range(1, len(net.activations)):
-        ea, ec = _sweep._own_bounds(rows, np.ascontiguousarray(states), layer, flat, g)
+        a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
+        ea, ec = _sweep._own_bounds(rows, np.ascontiguousarray(states), layer, flat, a0, c0, g)
         ea_np, ec_np = _local_bounds(net, dense[:layer], rows)
         np.testing.assert_allclose(ea, ea_np, rtol=1e-12, atol=0)
         np.testing.assert_allclose(ec, ec_np, rtol=1e-12, atol=0)
@@ -132,3 +148,77 @@ def test_without_numba_the_numpy_path_answers(monkeypatch: pytest.MonkeyPatch) -
     got = pl.regions(net)
     assert_structures_equal(got, expected)
     np.testing.assert_array_equal(got.left, expected.left)
+
+
+# -- many segments at once ------------------------------------------------------------------
+
+
+@st.composite
+def nets_and_segments(draw: st.DrawFn) -> tuple[pl.Network, np.ndarray, np.ndarray]:
+    n_in = draw(st.integers(1, 4))
+    widths = [n_in] + [draw(st.integers(1, 6)) for _ in range(draw(st.integers(1, 3)))]
+    widths.append(draw(st.integers(1, 3)))
+    net = pl.Network.random(widths, seed=draw(st.integers(0, 2**16)))
+    net = pl.Network(net.layers, [draw(st.sampled_from(ACTIVATIONS)) for _ in widths[1:-1]])
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    n_seg = draw(st.integers(0, 12))
+    starts = rng.normal(scale=3.0, size=(n_seg, n_in))
+    ends = rng.normal(scale=3.0, size=(n_seg, n_in))
+    if n_seg and draw(st.booleans()):
+        ends[0] = starts[0]  # a point: no breakpoints
+    return net, starts, ends
+
+
+@given(nets_and_segments(), st.sampled_from([None, 0]))
+def test_breakpoints_many_equals_a_loop_over_restrict(case: tuple, output: int | None) -> None:
+    net, starts, ends = case
+    got = pl.breakpoints_many(net, starts, ends, output=output)
+    assert len(got) == len(starts)
+    for t, a, b in zip(got, starts, ends):
+        line = pl.restrict(net, a, b)
+        np.testing.assert_array_equal(t, pl.breakpoints(line, (0.0, 1.0), output=output))
+
+
+def test_breakpoints_many_settles_degenerate_segments() -> None:
+    # two identical first-layer rows: every segment's crossings tie, settled one by one
+    W = np.array([[1.0, 2.0], [1.0, 2.0], [-1.0, 0.5]])
+    net = pl.Network([(W, np.array([0.5, 0.5, 0.0])), (np.array([[1.0, 1.0, 2.0]]), [0.0])])
+    starts, ends = np.array([[-2.0, -1.0], [0.0, 0.0]]), np.array([[2.0, 1.0], [1.0, 1.0]])
+    got = pl.breakpoints_many(net, starts, ends)
+    for t, a, b in zip(got, starts, ends):
+        np.testing.assert_array_equal(t, pl.breakpoints(pl.restrict(net, a, b), (0.0, 1.0)))
+    assert got[0].size == 2
+
+
+def test_breakpoints_many_on_a_scalar_net_takes_points() -> None:
+    net = pl.shifted_relus([1.0, -2.0, 1.0], [-1.0, 0.0, 1.0])
+    got = pl.breakpoints_many(net, [-3.0, -0.5, 2.0], [3.0, 0.5, 3.0])
+    assert [t.tolist() for t in got] == [[1 / 3, 0.5, 2 / 3], [0.5], []]
+    assert pl.breakpoints_many(net, np.zeros((0, 1)), np.zeros((0, 1))) == []
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "match"),
+    [
+        (np.zeros((2, 2)), np.zeros((2, 3)), "ends must have shape"),
+        (np.zeros((2, 2)), np.zeros((3, 2)), "same shape"),
+        (np.zeros(4), np.zeros(4), "starts must have shape"),
+        (np.array([[0.0, np.nan]]), np.zeros((1, 2)), "starts must be finite, got nan"),
+        (np.zeros((1, 2)), np.array([[np.inf, 0.0]]), "ends must be finite, got inf"),
+    ],
+)
+def test_breakpoints_many_rejects_bad_segments(
+    starts: np.ndarray, ends: np.ndarray, match: str
+) -> None:
+    net = pl.Network.random([2, 4, 1], seed=0)
+    with pytest.raises(ValueError, match=match):
+        pl.breakpoints_many(net, starts, ends)
+
+
+def test_breakpoints_many_with_huge_first_layers_settles_each() -> None:
+    # segments spanning 1e200: beyond the float bounds, every segment goes exact
+    net = pl.Network.random([2, 1, 3, 1], seed=1)
+    starts, ends = np.array([[-1e200, 0.0], [0.0, -1.0]]), np.array([[1e200, 1.0], [1.0, 1.0]])
+    got = pl.breakpoints_many(net, starts, ends)
+    for t, a, b in zip(got, starts, ends):
+        np.testing.assert_array_equal(t, pl.breakpoints(pl.restrict(net, a, b), (0.0, 1.0)))
