@@ -142,13 +142,13 @@ def breakpoints_many(
     flat = np.zeros(0)
     if network.activations and a0.shape[0]:
         try:
-            from pwlinear._sweep import _sweep_many, segment_args
+            from pwlinear._sweep import _reaches, _sweep_many, segment_args
         except ImportError:  # numba missing: one analysis per segment
             pass
         else:
             net_flat, ea, ec, g_own, kink_bound, line = segment_args(network, a0, c0)
             if _all_moderate(line, a0, c0):
-                reaches = (network.layers[-1][0][cols] != 0).any(axis=0)
+                reaches = _reaches(network, cols)
                 flat, counts = _sweep_many(
                     net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_bound, True
                 )

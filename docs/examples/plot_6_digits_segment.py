@@ -77,3 +77,22 @@ ax1.set_ylabel("logits")
 ax1.legend(fontsize=8, ncol=len(classes))
 ax2.set_ylabel("inactive neurons")
 ax2.set_xlabel(f"t (0: image {a}, 1: image {b})")
+
+# %%
+# Many segments at once
+# ---------------------
+# :func:`pwlinear.breakpoints_many` analyses many segments of one network in a
+# single compiled loop, with the same certified results as restricting to each
+# segment in turn.  Here: the segments from every test image to the next one.
+# How often the logits bend along a segment grows with the distance between its
+# two images.
+starts, ends = X[1300:-1], X[1301:]
+kinks = pl.breakpoints_many(net, starts, ends)
+counts = np.array([t.size for t in kinks])
+distance = np.linalg.norm(ends - starts, axis=1)
+print(f"{len(kinks)} segments, {counts.sum()} kinks; median {np.median(counts):.0f} per segment")
+
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+ax.scatter(distance, counts, s=8, alpha=0.6)
+ax.set_xlabel("distance between the two images")
+ax.set_ylabel("kinks of the logits along the segment")
