@@ -499,7 +499,7 @@ def _sweep(
     earlier layers left to the exact tests, inactive counts, the states of every hidden
     layer but the last side by side, and the last layer's switch events (states at each
     parent's left end, parent of each region, region each switch begins, neuron, old and
-    new state)."""
+    new state), and a bound on each edge's rounding error."""
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
@@ -533,7 +533,7 @@ def _sweep(
             none = np.zeros(0, np.int64)
             return (
                 np.array([1, retried]), edges, A, C, bad, none, none, states, states,
-                none, none, none, none, none,
+                none, none, none, none, none, edge_err,
             )  # fmt: skip
         post, edges2, err2, parent, inactive, S2, old, new = _children(
             A, C, s_right, p, i, m, x, e, edges, edge_err,
@@ -577,7 +577,7 @@ def _sweep(
                 n_open += 1
         return (
             np.array([0, retried]), edges, A_out, C_out, kink, undecided[:n_open], inactive,
-            states, s_right, parent, region, i, old, new,
+            states, s_right, parent, region, i, old, new, edge_err,
         )  # fmt: skip
     raise AssertionError("the sweep needs a hidden layer")
 
@@ -593,24 +593,25 @@ def _sweep_many(
     reaches: Any,
     cols: Any,
     kink_bound: Any,
-    certify: bool,
+    refine: float,
 ) -> tuple[Any, Any]:
     """:func:`_sweep` on ``[0, 1]`` for every row of ``a0, c0`` (the first layers of
     segments, with their bounds in the rows of ``ea_all, ec_all, kink_bound``): all the
     breakpoints, flat, and how many each segment has (-1 for a segment that needs the
-    settling path)."""
+    settling path, or a breakpoint whose error bound exceeds ``refine`` of its size)."""
     S = a0.shape[0]
     counts = np.zeros(S, np.int64)
     found = []
     for s in range(S):
         out = _sweep(
             net, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
-            reaches, cols, kink_bound[s], certify,
+            reaches, cols, kink_bound[s], True,
         )  # fmt: skip
-        if out[0][0] or out[5].size:
+        points = out[1][1:-1][out[4]]
+        loose = out[-1][1:-1][out[4]] > refine * np.abs(points)
+        if out[0][0] or out[5].size or loose.any():  # settled or refined one by one
             counts[s] = -1
             continue
-        points = out[1][1:-1][out[4]]
         counts[s] = points.size
         found.append(points)
     flat = np.empty(counts[counts > 0].sum())
@@ -683,7 +684,8 @@ def partition_sweep(
 ) -> tuple[Any, ...]:
     """The certified float partition by the compiled sweep, with the results of
     :func:`pwlinear.analysis._partition`: edges, output slopes and intercepts, breakpoint
-    flags, inactive counts, dense states and the last hidden layer's switch events.
+    flags, inactive counts, dense states, the last hidden layer's switch events, and a
+    bound on each edge's rounding error.
 
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
@@ -692,14 +694,14 @@ def partition_sweep(
     a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
     lo, hi = float(lo), float(hi)
     out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, certify)
-    info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change = out
+    info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
     if info[0]:
         raise SweepUndecided("a state or an order within its piece's own bound")
     dense = [states[:, a:b] for a, b in splits]
     events = _Events(s0, parent, region, *change)
     if open_b.size:
         _settle_kinks(net, cols, kink, dense, events, open_b)
-    return edges, A, C, kink, inactive, tuple(dense), events
+    return edges, A, C, kink, inactive, tuple(dense), events, err
 
 
 def _reaches(net: Network, cols: IntArray) -> NDArray[np.bool_]:

@@ -38,7 +38,7 @@ exact settling, with the same arithmetic and the same results.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pwlinear._bounds import (
+    _U,
     _abs_chain,
     _abs_chain_max,
     _cached,
@@ -65,7 +66,7 @@ from pwlinear._events import (
     _states,
 )
 from pwlinear._exact import to_fraction
-from pwlinear._split import _insert, _Pieces, _split, _Undecided
+from pwlinear._split import _insert, _Pieces, _split, _to_float, _Undecided
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -273,8 +274,10 @@ def _partition(
     IntArray,
     tuple[NDArray[Any], ...],
     _Events | None,
+    FloatArray,
 ]:
-    """Edges, output slopes and intercepts, breakpoint flags, inactive counts and states.
+    """Edges, output slopes and intercepts, breakpoint flags, inactive counts, states, and
+    a bound on each edge's rounding error.
 
     Breakpoints are kinks of the output columns ``cols``.  With ``certify``,
     raises :class:`_Undecided` when a float decision is not certain.
@@ -287,7 +290,7 @@ def _partition(
     inactive = np.zeros(1, dtype=np.intp)
     acts = net.activations
     if not acts:  # an affine map: one region
-        return edges, A, C, np.zeros(0, dtype=bool), inactive, (), None
+        return edges, A, C, np.zeros(0, dtype=bool), inactive, (), None, np.zeros(2)
 
     if certify and not _cached(net, "moderate_range", _moderate_range):
         raise _Undecided("weights too small or large for float error bounds")
@@ -326,7 +329,7 @@ def _partition(
     W_out, b_out = net.layers[-1]
     lo_e, hi_e = edges[:-1], edges[1:]
     if dense:
-        s0, _, p, i, k, x, _, tie = _split(
+        s0, _, p, i, k, x, e, tie = _split(
             A, C, edges, edge_err, act.knots, None if bounds is None else bounds[-1],
             _Pieces(net, len(acts) - 1, dense, edges, cause),
         )  # fmt: skip
@@ -338,6 +341,7 @@ def _partition(
         if bounds is not None and not _placed(t, x, lo_e[0], hi_e[-1]):
             t, rank = _place_exactly(A, C, t, act.knots, edges)
             p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
+        e = 2.02 * _U * np.abs(x)  # (k - b) / w of exact inputs, rounded twice
         s0 = _small_int(_states(A, C, t, lo_e, act.knots))
     at = p * A.shape[1] + i
     a, c = np.take(A, at), np.take(C, at)
@@ -359,7 +363,10 @@ def _partition(
         act.active, s0, old, new, starts, gp, lo_e.size, (A0, dA), (C0, dC), inactive
     )
 
-    new_edges, region_parent, group_region, _ = _insert(edges, x[starts], gp)
+    new_edges, region_parent, group_region, at_edge = _insert(edges, x[starts], gp)
+    new_err = np.empty(new_edges.size)
+    new_err[at_edge] = edge_err
+    new_err[group_region] = np.maximum.reduceat(e, starts) if starts.size else e
     event_region = group_region[np.cumsum(first) - 1]  # the region each switch begins
     events = _Events(
         s0=_small_int(s0), parent=region_parent, region=event_region, neuron=i, old=old, new=new
@@ -408,7 +415,37 @@ def _partition(
         open_p = open_p[~decided]
     if open_groups.size or open_p.size:
         _settle_exactly(net, cols, kink, dense, events, open_groups, starts, size, group_b, open_p)
-    return new_edges, A_out, C_out, kink, inactive, tuple(dense), events
+    return new_edges, A_out, C_out, kink, inactive, tuple(dense), events, new_err
+
+
+_REFINE = 2.0**-8  # float boundaries whose certified relative error bound exceeds this
+
+
+def _refine(net: Network, r: Regions, err: FloatArray) -> Regions:
+    """``r`` with every boundary whose certified error bound ``err`` exceeds
+    :data:`_REFINE` of its size recomputed exactly and correctly rounded.
+
+    A boundary is the crossing :math:`(k - c)/a` of the switching neuron of the lowest
+    layer there; its exact map on the region to the right follows from the states of the
+    layers below it, which do not change at the boundary.
+    """
+    todo = np.flatnonzero(err[1:-1] > _REFINE * np.abs(r.boundaries))
+    if todo.size == 0:
+        return r
+    from pwlinear._exact_partition import exact_maps
+
+    states = r.states
+    causes = [r.switches[b][0] for b in todo]  # sorted: the lowest layer first
+    edges = np.append(r.left, r.right[-1])
+    for layer in np.unique([c[0] for c in causes]):
+        mine = [(b, c[1]) for b, c in zip(todo, causes) if c[0] == layer]
+        rows = np.array([b + 1 for b, _ in mine])
+        a, c = exact_maps(net, [s[rows] for s in states[:layer]], int(layer), rows.size)
+        knots = net.activations[layer].exact[0]
+        for q, (b, j) in enumerate(mine):
+            k = min(int(states[layer][b, j]), int(states[layer][b + 1, j]))
+            edges[b + 1] = _to_float((knots[k] - c[q, j]) / a[q, j])
+    return replace(r, left=edges[:-1], right=edges[1:])
 
 
 def _float_partition(net: Network, lo: float, hi: float, cols: IntArray) -> tuple[Any, ...]:
@@ -552,9 +589,10 @@ def regions(
     activation pattern always equal those of ``exact=True``.  Each float
     boundary is within its certified error bound of the exact one (a few ulps
     unless weights cancel heavily; correctly rounded where its order was settled
-    exactly).  Two consequences of keeping the exact structure in float64:
-    boundaries closer together than float resolution round to the
-    same float (a region of zero width), and a slope change smaller than the
+    exactly), and a boundary whose bound exceeds :math:`2^{-8}` of its size is
+    recomputed exactly and correctly rounded.  Two consequences of keeping the
+    exact structure in float64: boundaries closer together than float resolution
+    round to the same float (a region of zero width), and a slope change smaller than the
     slopes' rounding can leave equal float slopes on both sides of a
     breakpoint; ``exact=True`` shows both exactly.
 
@@ -570,7 +608,9 @@ def regions(
     network, lo, hi, cols = _prepare(net, interval, output, exact)
     if not exact:
         try:
-            edges, A, C, kink, inactive, dense, events = _float_partition(network, lo, hi, cols)
+            edges, A, C, kink, inactive, dense, events, err = _float_partition(
+                network, lo, hi, cols
+            )
         except _Undecided:
             exact_fallback = True
         else:
@@ -590,7 +630,7 @@ def regions(
     A, C = np.ascontiguousarray(A[:, cols]), np.ascontiguousarray(C[:, cols])
     if A.shape[1] == 1:
         A, C = A[:, 0].copy(), C[:, 0].copy()
-    return Regions(
+    r = Regions(
         edges[:-1].copy(),
         edges[1:].copy(),
         A,
@@ -601,6 +641,7 @@ def regions(
         tuple(dense),
         events,
     )
+    return r if exact or exact_fallback else _refine(network, r, err)
 
 
 def breakpoints(

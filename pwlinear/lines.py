@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pwlinear._validation import check_interval, check_output
-from pwlinear.analysis import breakpoints, regions
+from pwlinear.analysis import _REFINE, breakpoints, regions
 from pwlinear.network import Network, as_network
 
 __all__ = ["DecisionChanges", "breakpoints_many", "decision_changes", "restrict"]
@@ -150,7 +150,7 @@ def breakpoints_many(
             if _all_moderate(line, a0, c0):
                 reaches = _reaches(network, cols)
                 flat, counts = _sweep_many(
-                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_bound, True
+                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_bound, _REFINE
                 )
     result = np.split(flat, np.cumsum(np.maximum(counts, 0))[:-1]) if counts.size else []
     for s in np.flatnonzero(counts < 0):  # the settling path, segment by segment

@@ -32,6 +32,9 @@ def fraction_forward(net: pl.Network, x: Fraction) -> list[Fraction]:
     return [sum((W[i, j] * h[j] for j in range(len(h))), Fraction(0)) + b[i] for i in range(len(b))]
 
 
+T, H = -(2.0**-59), 2.0**61  # a tiny and a huge weight
+
+
 def ulps_apart(a: float, b: float) -> float:
     return abs(a - b) / math.ulp(max(abs(a), abs(b), 1e-300))
 
@@ -270,3 +273,48 @@ def test_int_matmul_limbs_equal_python_ints(top_bits: int) -> None:
 
     a, b = ints((40, 64)), ints((64, 50))  # large enough for the float64 limb products
     assert (int_matmul(a, b) == a.dot(b)).all()
+
+
+def refined_or_close(xf: float, xe: Fraction) -> bool:
+    """The float guarantee for boundaries: within 2**-8 of its size (the refinement
+    threshold of the certified bound), or correctly rounded."""
+    return xf == float(xe) or abs(Fraction(xf) - xe) <= Fraction(xf).__abs__() / 256
+
+
+@given(st.one_of(degenerate_nets(), random_nets()), st.sampled_from([None, (-3.0, 2.5)]))
+def test_float_boundaries_are_close_or_correctly_rounded(
+    net: pl.Network, interval: tuple[float, float] | None
+) -> None:
+    rf, re = pl.regions(net, interval), pl.regions(net, interval, exact=True)
+    assert all(refined_or_close(a, b) for a, b in zip(rf.boundaries, re.boundaries))
+
+
+@pytest.mark.parametrize(
+    ("layers", "activation", "where"),
+    [
+        # a neuron's intercept -1 - 3.5e-18 rounds to -1: float puts the kink at 0, not -1
+        (
+            [([[T]], [T]), ([[-2.0]], [-1.0]), ([[T]] * 3, [T] * 3), ([[T] * 3], [T])],
+            "hardtanh",
+            1,
+        ),
+        # weights of 2**61 cancel: float puts the first boundary at -50, not -50.25
+        (
+            [
+                ([[T]] * 3, [T, T / 2, T / 4]),
+                ([[-H, 0.0, H], [-H, -H, -H], [-H, -H, -H / 2], [-H, 0.0, H]], [-H] * 4),
+                ([[T] * 4, [T] * 4, [T, T, -T, -T]], [T] * 3),
+                ([[T] * 3], [T]),
+            ],
+            "leaky_relu",
+            0,
+        ),
+    ],
+)
+def test_boundaries_whose_bound_is_loose_are_recomputed_exactly(
+    layers: list, activation: str, where: int
+) -> None:
+    net = pl.Network(layers, activation)
+    rf, re = pl.regions(net), pl.regions(net, exact=True)
+    assert_structures_equal(rf, re)
+    assert rf.boundaries[where] == float(re.boundaries[where])
