@@ -141,6 +141,15 @@ def test_argsort_is_numpys_stable_argsort(x: np.ndarray) -> None:
     np.testing.assert_array_equal(_sweep._argsort(x), np.argsort(x, kind="stable"))
 
 
+@pytest.mark.parametrize("n", [2048, 5000, 70_000])
+def test_radix_argsort_on_large_arrays(n: int) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-300, 300, n)
+    x[::7] = np.round(x[::7] * 1e-300)  # many ties, at 0 and -0 among them
+    x[1], x[2], x[3] = -0.0, math.inf, -math.inf
+    np.testing.assert_array_equal(_sweep._argsort(x), np.argsort(x, kind="stable"))
+
+
 def test_without_numba_the_numpy_path_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     net = pl.Network.random([1, 16, 16, 1], seed=3)
     expected = pl.regions(net)
