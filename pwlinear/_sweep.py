@@ -10,8 +10,11 @@ and certifies their order.  A second pass lays out the children: edges and
 their error bounds, states, and the post-activations
 :math:`s \\odot a` and :math:`s \\odot c + o` of every child (each neuron's
 slope and offset on its piece), which one matrix product maps through the
-next layer -- the arithmetic of
-:func:`pwlinear.analysis._partition`, so the same bounds hold.
+next layer; in the last hidden layer each parent's first region gets its
+output maps from a product and every further region from running sums of the
+switches' effects.  That is the arithmetic of
+:func:`pwlinear.analysis._partition`, so the same bounds hold and the results
+agree to the last bit.
 
 Pieces that the network-wide bounds cannot decide are tried again with their
 own bounds; what is still undecided raises :class:`SweepUndecided`, and
