@@ -36,11 +36,9 @@ from pwlinear._bounds import (
     _U,
     FloatArray,
     IntArray,
-    _abs_chain_max,
     _cached,
     _chains,
     _gamma,
-    _layer_bounds,
     _n_ops,
 )
 from pwlinear._events import _Events
@@ -129,7 +127,7 @@ def _end_relu_like(
     sign, in doubt within ``ea_max`` of zero; a flat neuron is left to the neuron-by-neuron
     test)."""
     if inf:
-        return (x > 0.0) == (a > 0.0), not abs(a) > ea_max or a == 0.0
+        return (x > 0.0) == (a > 0.0), not abs(a) > ea_max
     d = (a * x + c) - knot
     return d > 0.0, abs(d) <= bound
 
@@ -529,10 +527,9 @@ def _sweep(
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
             own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, a0, c0, g_own)
-            EA = np.repeat(EA, A.shape[0]).reshape((n, A.shape[0])).T.copy()
-            EC = np.repeat(EC, A.shape[0]).reshape((n, A.shape[0])).T.copy()
-            EA[bad] = own_a
-            EC[bad] = own_c
+            EA, EC = np.empty((A.shape[0], n)), np.empty((A.shape[0], n))
+            EA[:], EC[:] = ea_all[h_off - n : h_off], ec_all[h_off - n : h_off]
+            EA[bad], EC[bad] = own_a, own_c
             s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
         if bad.any():
             none = np.zeros(0, np.int64)
@@ -550,12 +547,12 @@ def _sweep(
         FA = both[:n_post]
         FC = both[n_post:]
         FC += bias[b_off[k + 1] : b_off[k + 2]]
-        width = states.shape[1]
-        merged = np.empty((parent.size, width + S2.shape[1] * (k < L - 1)), np.int8)
+        width, dense_layer = states.shape[1], k < L - 1  # the last layer adds no column
+        merged = np.empty((parent.size, width + n * dense_layer), np.int8)
         if merged.shape[1]:
             for r in range(parent.size):
                 merged[r, :width] = states[parent[r]]
-                if k < L - 1:
+                if dense_layer:
                     merged[r, width:] = S2[r]
         states = merged
         edges, edge_err = edges2, err2
@@ -628,20 +625,19 @@ def _sweep_many(
 
 
 def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...]:
-    """What :func:`_sweep_many` takes for segments whose first layers are the rows of
-    ``a0, c0`` of the network ``net`` restricted to them: :func:`_kernel_args` with
-    per-segment bounds (``net`` itself has one input column per row of ``W_1``)."""
-    from pwlinear.network import Network as _Network
+    """What :func:`_sweep` takes of ``net`` along lines whose first layers are the rows of
+    ``a0, c0``: the flat arrays of :func:`_flat`, per row the network-wide bounds of every
+    hidden neuron (the first layer's maps are exact) and of the output slopes, and the
+    factor of the bounds of a piece's own (:func:`pwlinear._bounds._local_bounds`).
 
-    line = _Network([(a0[:1].T, c0[0]), *net.layers[1:]], net.activations)
-    flat = _flat(line)
-    g = float(_gamma(_n_ops(line) + 4))
-    chains, out_chain = _chains(line, np.abs(a0), np.abs(c0))
-    ea = np.concatenate([1.01 * g * a for a, _ in chains[1:]] or [np.zeros((a0.shape[0], 0))], 1)
-    ec = np.concatenate([1.01 * g * c for _, c in chains[1:]] or [np.zeros((a0.shape[0], 0))], 1)
-    first = np.zeros_like(a0)  # the first layer's maps are exact
-    ea, ec = np.concatenate([first, ea], 1), np.concatenate([first, ec], 1)
-    return flat, ea, ec, g * 1.01, 2.03 * g * out_chain, line
+    The bounds are those of :func:`pwlinear._bounds._layer_bounds`, :math:`\\gamma_{N+4}`
+    times the all-active absolute chains, with the rounded operations :math:`N` of a
+    first layer with one input column."""
+    g = float(_gamma(_n_ops(net) + 1 - net.n_inputs + 4))
+    chains, out_chain = _chains(net, np.abs(a0), np.abs(c0))
+    ea = np.concatenate([np.zeros_like(a0)] + [1.01 * g * a for a, _ in chains[1:]], axis=1)
+    ec = np.concatenate([np.zeros_like(c0)] + [1.01 * g * c for _, c in chains[1:]], axis=1)
+    return _cached(net, "sweep_flat", _flat), ea, ec, 1.01 * g, 2.03 * g * out_chain
 
 
 def _flat(net: Network) -> tuple[Any, ...]:
@@ -673,15 +669,12 @@ def _flat(net: Network) -> tuple[Any, ...]:
 
 
 def _kernel_args(net: Network) -> tuple[Any, ...]:
-    """What :func:`_sweep` takes of a network, computed once per network."""
-    bounds = _cached(net, "layer_bounds", _layer_bounds)
-    ea = np.concatenate([np.asarray(b[0], dtype=np.float64) for b in bounds])
-    ec = np.concatenate([np.asarray(b[1], dtype=np.float64) for b in bounds])
-    g_own = float(_gamma(_n_ops(net) + 4)) * 1.01  # the factor of _local_bounds
-    chain = _cached(net, "abs_chain_max", _abs_chain_max)
-    kink_bound = 2.03 * float(_gamma(_n_ops(net) + 4)) * np.asarray(chain, dtype=np.float64)
+    """:func:`segment_args` for the network's own first layer, with where each hidden
+    layer's states lie among the columns the sweep returns; computed once per network."""
+    W0, b0 = net.layers[0]
+    flat, ea, ec, g_own, kink_bound = segment_args(net, W0[:, 0][None, :], b0[None, :])
     ends = np.cumsum((0, *net.hidden_widths[:-1]))
-    return _flat(net), ea, ec, g_own, kink_bound, list(zip(ends[:-1], ends[1:]))
+    return flat, ea[0], ec[0], g_own, kink_bound[0], list(zip(ends[:-1], ends[1:]))
 
 
 def partition_sweep(
@@ -705,6 +698,8 @@ def partition_sweep(
     dense = [states[:, a:b] for a, b in splits]
     events = _Events(s0, parent, region, *change)
     if open_b.size:
+        from pwlinear.analysis import _settle_kinks
+
         _settle_kinks(net, cols, kink, dense, events, open_b)
     return edges, A, C, kink, inactive, tuple(dense), events, err
 
@@ -714,23 +709,3 @@ def _reaches(net: Network, cols: IntArray) -> NDArray[np.bool_]:
     ``cols``."""
     out: NDArray[np.bool_] = (net.layers[-1][0][cols] != 0).any(axis=0)
     return out
-
-
-def _settle_kinks(
-    net: Network,
-    cols: IntArray,
-    kink: NDArray[np.bool_],
-    dense: list[NDArray[Any]],
-    events: Any,
-    open_b: IntArray,
-) -> None:
-    """Boundaries of earlier layers that the output slopes' bound cannot classify: the
-    propagated difference of :func:`pwlinear.analysis._difference_test`, then exactly."""
-    from pwlinear.analysis import _difference_test, _settle_exactly
-
-    decided, is_kink = _difference_test(net, cols, dense, events, open_b)
-    kink[open_b[decided]] = is_kink[decided]
-    open_b = open_b[~decided]
-    if open_b.size:
-        none = np.zeros(0, dtype=np.intp)
-        _settle_exactly(net, cols, kink, dense, events, none, none, none, none, open_b)

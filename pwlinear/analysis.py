@@ -408,13 +408,7 @@ def _partition(
         sure_p[np.flatnonzero(~sure_p)[sure_local]] = True
         open_p = parent_b[~sure_p]
     kink[parent_b] = sure_p
-    if open_p.size:
-        # the difference of the two slopes, carried through the layers on its own
-        decided, is_kink = _difference_test(net, cols, dense, events, open_p)
-        kink[open_p[decided]] = is_kink[decided]
-        open_p = open_p[~decided]
-    if open_groups.size or open_p.size:
-        _settle_exactly(net, cols, kink, dense, events, open_groups, starts, size, group_b, open_p)
+    _settle_kinks(net, cols, kink, dense, events, open_p, (open_groups, starts, size, group_b))
     return new_edges, A_out, C_out, kink, inactive, tuple(dense), events, new_err
 
 
@@ -462,6 +456,29 @@ def _float_partition(net: Network, lo: float, hi: float, cols: IntArray) -> tupl
             except SweepUndecided:
                 pass
     return _partition(net, lo, hi, cols)
+
+
+def _settle_kinks(
+    net: Network,
+    cols: IntArray,
+    kink: NDArray[np.bool_],
+    dense: list[NDArray[Any]],
+    ev: _Events,
+    open_b: IntArray,
+    groups: tuple[IntArray, IntArray, IntArray, IntArray] | None = None,
+) -> None:
+    """Decide the boundaries ``open_b`` of earlier layers, and the groups of simultaneous
+    switches ``groups`` = (groups, starts, sizes, boundaries) of :func:`_settle_exactly`,
+    that the float bounds left open: the difference of the two slopes carried through the
+    layers on its own, then exact arithmetic."""
+    if open_b.size:
+        decided, is_kink = _difference_test(net, cols, dense, ev, open_b)
+        kink[open_b[decided]] = is_kink[decided]
+        open_b = open_b[~decided]
+    none = np.zeros(0, dtype=np.intp)
+    g = groups if groups is not None else (none, none, none, none)
+    if g[0].size or open_b.size:
+        _settle_exactly(net, cols, kink, dense, ev, *g, open_b)
 
 
 def _difference_test(

@@ -146,8 +146,8 @@ def breakpoints_many(
         except ImportError:  # numba missing: one analysis per segment
             pass
         else:
-            net_flat, ea, ec, g_own, kink_bound, line = segment_args(network, a0, c0)
-            if _all_moderate(line, a0, c0):
+            net_flat, ea, ec, g_own, kink_bound = segment_args(network, a0, c0)
+            if _all_moderate(network, a0, c0):
                 reaches = _reaches(network, cols)
                 flat, counts = _sweep_many(
                     net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_bound, _REFINE
@@ -159,7 +159,7 @@ def breakpoints_many(
     return result
 
 
-def _all_moderate(line: Network, a0: NDArray[np.float64], c0: NDArray[np.float64]) -> bool:
+def _all_moderate(net: Network, a0: NDArray[np.float64], c0: NDArray[np.float64]) -> bool:
     """Whether every segment's network is within the range the float bounds cover: checked
     once for first-layer magnitudes from the smallest to the largest of all segments."""
     from pwlinear._bounds import _moderate_range
@@ -168,10 +168,10 @@ def _all_moderate(line: Network, a0: NDArray[np.float64], c0: NDArray[np.float64
     nz = both[both > 0]
     if nz.size == 0:
         return True
-    n = line.widths[1]
+    n = net.widths[1]
     W, b = np.zeros((n, 1)), np.zeros(n)
     W[0, 0], b[0] = nz.min(), nz.max()  # the first layer's smallest and largest magnitudes
-    return _moderate_range(Network([(W, b), *line.layers[1:]], line.activations))
+    return _moderate_range(Network([(W, b), *net.layers[1:]], net.activations))
 
 
 @dataclass(frozen=True)
