@@ -8,8 +8,9 @@
   exactly (which ``regions`` falls back to on degenerate nets).
 
 Each ratio is the median over interleaved repeats in one process, so machine
-load affects both sides alike.  Run ``python benchmarks/bench_exact.py``
-(``--quick`` for a smoke run).
+load affects both sides alike; exact / float times blocks of warm calls of each
+side (a single float call right after an exact one runs on cold caches).
+Run ``python benchmarks/bench_exact.py`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
+from bench_core import median_ratios
 
 import pwlinear as pl
 from pwlinear._sweep import partition_sweep
@@ -50,8 +53,8 @@ def main() -> None:
         net = pl.Network.random(widths, seed=0)
         pl.regions(net, exact=True)  # warm the exact weight cache
         n = len(pl.regions(net))
-        r = median_ratio(
-            lambda n=net: pl.regions(n, exact=True), lambda n=net: pl.regions(n), repeats
+        (r,) = median_ratios(
+            partial(pl.regions, net, exact=True), [partial(pl.regions, net)], repeats, 0.2
         )
         name = "x".join(map(str, widths))
         ok = "ok" if r <= 30 else "MISS"

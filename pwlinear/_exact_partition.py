@@ -2,11 +2,11 @@
 
 Every float64 weight is a dyadic rational, so on each piece of the line the
 slope and intercept of every neuron are sums of products of weights: integers
-times one scale per layer.  They are kept as Python-int object arrays with a
-:class:`~fractions.Fraction` scale (no per-entry fractions, no growing
-denominators).  Only crossing points :math:`t = (k - c)/a` are true
-rationals; comparisons between them are settled by a floating-point filter
-and, where it cannot decide, by exact cross-multiplication.
+times one scale per layer.  They are kept as int64 limbs (:class:`~pwlinear._limbs.Limbs`)
+with a :class:`~fractions.Fraction` scale per layer: no per-entry fractions, no
+growing denominators, and exact products by float64 BLAS.  Only crossing points
+:math:`t = (k - c)/a` are true rationals; comparisons between them are settled by
+a floating-point filter and, where it cannot decide, by exact cross-multiplication.
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlinear._exact import int_matmul, scaled_integers
+from pwlinear._exact import scaled_integers
+from pwlinear._limbs import Limbs, product
 from pwlinear.activations import Activation
 from pwlinear.network import Network
 
 Obj = NDArray[np.object_]
 IntArray = NDArray[np.intp]
+T = TypeVar("T", Limbs, Obj)
 
 _U = 2.0**-53
 
@@ -40,23 +43,28 @@ def _fgcd(a: Fraction, b: Fraction) -> Fraction:
     return Fraction(n, d)
 
 
-def _rescale(x: Obj, scale: Fraction, to: Fraction) -> Obj:
-    """Integers ``x`` at ``scale`` re-expressed at the finer scale ``to``."""
+def _rescale(x: T, scale: Fraction, to: Fraction) -> T:
+    """Integers ``x`` (limbs or Python ints) at ``scale`` re-expressed at the finer ``to``."""
     f = scale / to
     if f.denominator != 1:
         raise AssertionError("rescale to a coarser scale")
-    return x * f.numerator if f != 1 else x
+    if f == 1:
+        return x
+    return x.scale(f.numerator) if isinstance(x, Limbs) else x * f.numerator
 
 
 @dataclass(frozen=True)
 class _Act:
-    """An activation's knots, slopes and offsets as integers with scales."""
+    """An activation's knots, slopes and offsets as integers with scales (as limbs, and
+    the slopes and offsets also as Python ints for the last layer's few switches)."""
 
-    knots: Obj
+    knots: Limbs
     k_scale: Fraction
-    slopes: Obj
+    slopes: Limbs
+    slope_ints: Obj
     s_scale: Fraction
-    offsets: Obj
+    offsets: Limbs
+    offset_ints: Obj
     o_scale: Fraction
     active: NDArray[np.bool_]
 
@@ -66,54 +74,35 @@ class _Act:
         ki, ks = scaled_integers(kn)
         si, ss = scaled_integers(sl)
         oi, os_ = scaled_integers(of)
-        return cls(ki, ks, si, ss, oi, os_, act.active)
+        return cls(
+            Limbs.from_ints(ki), ks, Limbs.from_ints(si), si, ss, Limbs.from_ints(oi), oi, os_,
+            act.active,
+        )  # fmt: skip
 
 
-class _Crossings:
-    """Crossings ``t = r * N / D`` of affine maps with knots, with float approximations."""
+@dataclass(frozen=True)
+class _Layer:
+    """A layer's transposed weights and its biases as limbs, with their scales."""
 
-    def __init__(self, A: Obj, sa: Fraction, C: Obj, sc: Fraction, act: _Act) -> None:
-        s0 = _fgcd(act.k_scale, sc)
-        N = _rescale(act.knots, act.k_scale, s0)[None, None, :] - _rescale(C, sc, s0)[..., None]
-        D = np.broadcast_to(A[..., None], N.shape)
-        self.r = s0 / sa
-        self.N, self.D = N, D
-        zero = D == 0
-        self.zero = zero
-        approx = np.zeros(N.shape)
-        nz = ~zero
-        if nz.any():
-            with np.errstate(over="ignore"):
-                approx[nz] = _scaled_ratio(self.r, N[nz], D[nz])
-        approx[zero] = np.nan
-        self.f = approx
+    Wt: Limbs
+    w_scale: Fraction
+    b: Limbs
+    b_scale: Fraction
+    W: Obj  # the weights as Python ints (for the last layer's few switches)
+    Wb: Limbs  # the transposed weights with the biases as one more row
 
-    def take(self, rows: IntArray) -> _Crossings:
-        """The crossings of the pieces ``rows`` (sub-pieces inherit their parent's maps)."""
-        out = object.__new__(_Crossings)
-        out.r = self.r
-        out.N, out.D, out.zero, out.f = self.N[rows], self.D[rows], self.zero[rows], self.f[rows]
-        return out
 
-    def exact(self, idx: tuple[Any, ...]) -> Fraction:
-        return Fraction(self.r.numerator * int(self.N[idx]), self.r.denominator * int(self.D[idx]))
-
-    def compare(
-        self, edges: Obj, edges_f: NDArray[np.float64], piece: IntArray
-    ) -> NDArray[np.int8]:
-        """sign(t - edge[piece]) for every crossing (0 where the map is constant)."""
-        e_f = edges_f[piece][:, None, None]
-        t_f = self.f
-        with np.errstate(invalid="ignore"):
-            sure = np.abs(t_f - e_f) > 8 * _U * (np.abs(t_f) + np.abs(e_f)) + 1e-300
-            sign = np.sign(t_f - e_f).astype(np.int8)
-        sign[self.zero] = 0
-        todo = np.argwhere(~sure & ~self.zero)
-        for p, i, k in todo:
-            t = self.exact((p, i, k))
-            e = edges[piece[p]]
-            sign[p, i, k] = (t > e) - (t < e)
-        return sign
+def _limb_net(net: Network) -> tuple[tuple[_Layer, ...], tuple[_Act, ...]]:
+    """The network's layers and activations as limbs, computed once per network."""
+    cached = net._cache.get("limbs")
+    if cached is None:
+        layers = []
+        for W, sw, b, sb in net.integer_layers():
+            Wt, bl = Limbs.from_ints(W.T), Limbs.from_ints(b)
+            layers.append(_Layer(Wt, sw, bl, sb, W, Limbs.concatenate([Wt, bl[None, :]])))
+        cached = (tuple(layers), tuple(_Act.of(a) for a in net.activations))
+        net._cache["limbs"] = cached
+    return cached  # type: ignore[no-any-return]
 
 
 def to_float(v: Any) -> float:
@@ -124,53 +113,112 @@ def to_float(v: Any) -> float:
         return math.inf if v > 0 else -math.inf
 
 
-def _scaled_ratio(r: Fraction, n: Obj, d: Obj) -> NDArray[np.float64]:
-    """Floats of ``r * n / d`` for int arrays ``n``, ``d`` (within a few ulps; correctly
-    rounded where a float intermediate would overflow or underflow)."""
-    rf = to_float(r)
-    if rf != 0 and math.isfinite(rf):
-        try:  # one vectorised pass of int true divisions, each correctly rounded
-            with np.errstate(over="raise", under="raise"):
-                fast = rf * np.true_divide(n, d).astype(np.float64)
-            if np.all(np.isfinite(fast)) and not np.any((fast == 0) & (n != 0)):
-                return fast  # type: ignore[no-any-return]
-        except (OverflowError, FloatingPointError):
-            pass
-    out = np.empty(n.shape)
-    flat_n, flat_d, flat = n.reshape(-1), d.reshape(-1), out.reshape(-1)
-    fast_ok = rf != 0 and math.isfinite(rf)
-    for j in range(flat.size):
-        v = 0.0
-        if fast_ok:
-            try:
-                v = rf * (flat_n[j] / flat_d[j])
-            except OverflowError:
-                v = math.nan
-        if not fast_ok or not math.isfinite(v) or (v == 0 and flat_n[j] != 0):
-            v = to_float(Fraction(r.numerator * int(flat_n[j]), r.denominator * int(flat_d[j])))
-        flat[j] = v
-    return out
+class _Crossings:
+    """Crossings ``t = r * N / A`` of affine maps ``A x + C`` (one row per piece) with the
+    knots, ``N = knots - C``, and their floats ``f`` within :math:`6 u`."""
+
+    def __init__(self, A: Limbs, sa: Fraction, C: Limbs, sc: Fraction, act: _Act) -> None:
+        s0 = _fgcd(act.k_scale, sc)
+        self.N = _rescale(act.knots, act.k_scale, s0) - _rescale(C, sc, s0)[..., None]
+        self.A = A
+        self.rows: IntArray | None = None  # the rows of N and A of each piece
+        self.r = s0 / sa
+        self.sign_a = A.sign()
+        self.zero = np.broadcast_to((self.sign_a == 0)[..., None], self.N.shape)
+        self.f = self._floats()
+
+    def _floats(self) -> NDArray[np.float64]:
+        """``r * N / A`` as floats: a product and a quotient of floats each within
+        :math:`1.01 u` (five roundings in all); entries out of the normal float range are
+        correctly rounded from the exact value instead."""
+        rf = to_float(self.r)
+        with np.errstate(all="ignore"):
+            f = rf * (self.N.to_float() / self.A.to_float()[..., None])
+            bad = ~np.isfinite(f) | (np.abs(f) < 2.0**-1000)
+            if rf == 0 or not math.isfinite(rf):
+                bad[:] = True
+            bad &= ~self.zero
+            if bad.any():
+                bad &= (self.N.sign() != 0) | ~np.isfinite(f)
+            f[self.zero] = np.nan
+        for idx in np.argwhere(bad):
+            f[tuple(idx)] = to_float(self.exact(tuple(idx)))
+        return f  # type: ignore[no-any-return]
+
+    def take(self, rows: IntArray) -> _Crossings:
+        """The crossings of the pieces ``rows`` (sub-pieces inherit their parent's maps)."""
+        out = object.__new__(_Crossings)
+        out.r, out.N, out.A = self.r, self.N, self.A
+        out.rows = rows if self.rows is None else self.rows[rows]
+        out.sign_a, out.zero, out.f = self.sign_a[rows], self.zero[rows], self.f[rows]
+        return out
+
+    def exact(self, idx: tuple[Any, ...]) -> Fraction:
+        p = idx[0] if self.rows is None else self.rows[idx[0]]
+        num = self.r.numerator * self.N.item((p, *idx[1:]))
+        return Fraction(num, self.r.denominator * self.A.item((p, idx[1])))
+
+    def exact_many(self, p: IntArray, i: IntArray, k: IntArray) -> list[Fraction]:
+        """Exact crossings ``(p, i, k)``, converting only those entries."""
+        if p.size == 0:
+            return []
+        if self.rows is not None:
+            p = self.rows[p]
+        n, d = self.N[p, i, k].to_ints(), self.A[p, i].to_ints()
+        rn, rd = self.r.numerator, self.r.denominator
+        return [Fraction(rn * int(a), rd * int(b)) for a, b in zip(n, d)]
+
+    def compare(
+        self,
+        edges: Obj,
+        edges_f: NDArray[np.float64],
+        piece: IntArray,
+        known: tuple[IntArray, IntArray, IntArray, NDArray[np.int8]] | None = None,
+    ) -> NDArray[np.int8]:
+        """sign(t - edge[piece]) for every crossing (0 where the map is constant); the
+        signs ``known[3]`` of crossings ``known[:3]`` are taken as given."""
+        e_f = edges_f[piece][:, None, None]
+        t_f = self.f
+        with np.errstate(invalid="ignore"):
+            sure = np.abs(t_f - e_f) > 8 * _U * (np.abs(t_f) + np.abs(e_f)) + 1e-300
+            sign = np.sign(t_f - e_f).astype(np.int8)
+        ends = [j for j in (0, edges.size - 1) if isinstance(edges[j], float)]  # ±inf ends
+        e_inf = np.isin(piece, ends)
+        if e_inf.any():  # every crossing is finite: below +inf, above -inf
+            sure[e_inf] = True
+            sign[e_inf] = -np.sign(edges_f[piece][e_inf]).astype(np.int8)[:, None, None]
+        sign[self.zero] = 0
+        if known is not None:
+            sure[known[:3]] = True
+            sign[known[:3]] = known[3]
+        todo = np.argwhere(~sure & ~self.zero)
+        for p, i, k in todo:
+            t = self.exact((p, i, k))
+            e = edges[piece[p]]
+            sign[p, i, k] = (t > e) - (t < e)
+        return sign
 
 
 def _states(
-    cr: _Crossings, A: Obj, C: Obj, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]
+    cr: _Crossings, C: Limbs, sc: Fraction, act: _Act, left_sign: NDArray[np.int8]
 ) -> IntArray:
     """Exact state of each neuron just right of each piece's left edge.
 
     ``left_sign`` is sign(t - left) for every crossing of the piece's own map.
     """
     crossed = np.count_nonzero(left_sign <= 0, axis=-1)
-    k = act.knots.size
-    s0 = _fgcd(act.k_scale, sc)
-    c = _rescale(C, sc, s0)
-    kn = _rescale(act.knots, act.k_scale, s0)
-    flat = (
-        np.count_nonzero(kn[None, None, :] < c[..., None], axis=-1)
-        if k
-        else np.zeros(C.shape, dtype=np.intp)
-    )
-    pos, neg = A > 0, A < 0
-    return np.where(pos, crossed, np.where(neg, k - crossed, flat)).astype(np.intp)
+    k = act.knots.shape[0]
+    state = np.where(cr.sign_a > 0, crossed, k - crossed)
+    flat = np.nonzero(cr.sign_a == 0)
+    if flat[0].size and k:  # constant maps sit where c is (the left piece at a knot)
+        s0 = _fgcd(act.k_scale, sc)
+        c = _rescale(C[flat], sc, s0)[..., None]
+        state[flat] = np.count_nonzero(
+            (c - _rescale(act.knots, act.k_scale, s0)).sign() > 0, axis=-1
+        )
+    elif flat[0].size:
+        state[flat] = 0
+    return state.astype(np.intp)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -189,7 +237,8 @@ class ExactPartition:
 
 def _as_fractions(ints: Obj, scale: Fraction) -> Obj:
     out = np.empty(ints.shape, dtype=object)
-    out.reshape(-1)[:] = [Fraction(int(v)) * scale for v in ints.reshape(-1)]
+    num, den = scale.numerator, scale.denominator
+    out.reshape(-1)[:] = [Fraction(int(v) * num, den) for v in ints.reshape(-1)]
     return out
 
 
@@ -197,17 +246,20 @@ def _edge(v: float) -> Any:
     return v if math.isinf(v) else Fraction(v)
 
 
+def _first_layer(layer: _Layer, n: int) -> tuple[Limbs, Limbs]:
+    """The first layer's maps on ``n`` pieces: slopes ``W[:, 0]`` and intercepts ``b``."""
+    A = Limbs(np.broadcast_to(layer.Wt.L[:, :1], (layer.Wt.L.shape[0], n, layer.Wt.shape[1])))
+    C = Limbs(np.broadcast_to(layer.b.L[:, None], (layer.b.L.shape[0], n, layer.b.shape[0])))
+    return Limbs(A.L.copy()), Limbs(C.L.copy())
+
+
 def exact_partition(
     net: Network, lo: float | Fraction, hi: float | Fraction, cols: IntArray
 ) -> ExactPartition:
     """The partition of ``[lo, hi]`` (floats may be infinite) in exact arithmetic."""
-    layers = net.integer_layers()
-    acts = [_Act.of(a) for a in net.activations]
-    W0, sw0, b0, sb0 = layers[0]
-    A: Obj = W0[:, 0][None, :].copy()
-    sa = sw0
-    C: Obj = b0[None, :].copy()
-    sc = sb0
+    layers, acts = _limb_net(net)
+    A, C = _first_layer(layers[0], 1)
+    sa, sc = layers[0].w_scale, layers[0].b_scale
     edges = np.array(
         [
             _edge(float(lo)) if not isinstance(lo, Fraction) else lo,
@@ -215,81 +267,141 @@ def exact_partition(
         ],
         dtype=object,
     )
+    edges_f = np.array([to_float(e) for e in edges])
     states: list[NDArray[Any]] = []
     inactive = np.zeros(1, dtype=np.intp)
 
     for li, act in enumerate(acts[:-1]):
-        edges_f = np.array([to_float(e) for e in edges])
         n = edges.size - 1
         cr = _Crossings(A, sa, C, sc, act)
         right = cr.compare(edges, edges_f, np.arange(1, n + 1))
         left = cr.compare(edges, edges_f, np.arange(n))
-        p_idx, i_idx, k_idx = np.nonzero((left > 0) & (right < 0))
-        xs = [cr.exact((p, i, k)) for p, i, k in zip(p_idx, i_idx, k_idx)]
-        if xs:
-            # exact merge of the old edges with the distinct new points (each inside its piece)
-            tagged = sorted([(e, 1) for e in edges[1:-1]] + [(x, 0) for x in set(xs)])
-            new_edges = np.array([edges[0], *(v for v, _ in tagged), edges[-1]], dtype=object)
-            parent = np.cumsum([1, *(o for _, o in tagged)]) - 1
-        else:
-            new_edges, parent = edges, np.arange(n)
+        p, i, k = np.nonzero((left > 0) & (right < 0))
+        # each crossing lies inside its piece: a float sort with exact runs orders them
+        order, same = _exact_order(cr.f[p, i, k], partial(_exact_at, cr, p, i, k))
+        p, i, k = p[order], i[order], k[order]
+        first = ~same
+        xs = cr.exact_many(p[first], i[first], k[first])
+        n_new = np.bincount(p[first], minlength=n)
+        parent = np.repeat(np.arange(n), n_new + 1)
+        at = np.cumsum(first) + p  # the index of each crossing's edge among the new edges
+        is_new = np.zeros(n + 1 + len(xs), dtype=bool)
+        is_new[at[first]] = True
+        new_edges = np.empty(is_new.size, dtype=object)
+        new_edges[is_new] = xs
+        new_edges[~is_new] = edges
+        new_f = np.empty(is_new.size)
+        new_f[is_new] = [to_float(x) for x in xs]
+        new_f[~is_new] = edges_f
         A, C = A[parent], C[parent]
-        new_f = np.array([to_float(e) for e in new_edges])
         cr_new = cr.take(parent)
-        left_new = cr_new.compare(new_edges, new_f, np.arange(new_edges.size - 1))
-        s = _states(cr_new, A, C, sc, act, left_new)
+        # a crossing that made an edge is known exactly against every sub-piece's left edge
+        child0 = np.cumsum(n_new + 1) - (n_new + 1)
+        reps = (n_new + 1)[p]
+        q = np.repeat(child0[p] - np.cumsum(reps) + reps, reps) + np.arange(reps.sum())
+        e = np.repeat(at, reps)
+        known = (q, np.repeat(i, reps), np.repeat(k, reps), np.sign(e - q).astype(np.int8))
+        left_new = cr_new.compare(new_edges, new_f, np.arange(new_edges.size - 1), known)
+        s = _states(cr_new, C, sc, act, left_new)
         states = [st[parent] for st in states]
         inactive = inactive[parent] + np.count_nonzero(~act.active[s], axis=1)
         states.append(s)
-        edges = new_edges
+        edges, edges_f = new_edges, new_f
         A, sa, C, sc = _through(act, s, layers[li + 1], A, sa, C, sc)
 
     if not acts:  # an affine map: one region
         return ExactPartition(
             edges=edges,
-            slope=_as_fractions(A, sa),
-            intercept=_as_fractions(C, sc),
+            slope=_as_fractions(A.to_ints(), sa),
+            intercept=_as_fractions(C.to_ints(), sc),
             kink=np.zeros(0, dtype=bool),
             inactive=inactive,
             states=(),
             events=None,
         )
-    return _last_layer(net, layers[-1], acts[-1], A, sa, C, sc, edges, states, inactive, cols)
+    return _last_layer(layers[-1], acts[-1], A, sa, C, sc, edges, edges_f, states, inactive, cols)
 
 
 def exact_maps(net: Network, states: list[NDArray[Any]], layer: int, n: int) -> tuple[Obj, Obj]:
     """Exact slopes and intercepts (Fraction object arrays, one row per piece) of the
     pre-activations of hidden layer ``layer`` on ``n`` pieces whose earlier layers have
     ``states`` (one ``(n, width)`` array per layer before ``layer``)."""
-    layers = net.integer_layers()
-    W0, sa, b0, sc = layers[0]
-    A: Obj = np.broadcast_to(W0[:, 0], (n, W0.shape[0])).copy()
-    C: Obj = np.broadcast_to(b0, (n, b0.shape[0])).copy()
+    layers, acts = _limb_net(net)
+    A, C = _first_layer(layers[0], n)
+    sa, sc = layers[0].w_scale, layers[0].b_scale
     for li in range(layer):
-        act = _Act.of(net.activations[li])
         s = np.asarray(states[li], dtype=np.intp)
-        A, sa, C, sc = _through(act, s, layers[li + 1], A, sa, C, sc)
-    return _as_fractions(A, sa), _as_fractions(C, sc)
+        A, sa, C, sc = _through(acts[li], s, layers[li + 1], A, sa, C, sc)
+    return _as_fractions(A.to_ints(), sa), _as_fractions(C.to_ints(), sc)
+
+
+def _post(
+    act: _Act, s: NDArray[Any], A: Limbs, C: Limbs, sc: Fraction
+) -> tuple[Limbs, Limbs, NDArray[np.int64] | None, Fraction]:
+    """Post-activation maps ``S A`` and ``S C + O`` for the states ``s``, and the scale of
+    the intercepts.  Where every slope is 0 or ±1 and there are no offsets (relu, abs), the
+    maps are returned as ``A, C`` with the slopes as a mask, applied as the product's
+    input is laid out."""
+    S = act.slopes[s]
+    s1 = _fgcd(act.s_scale * sc, act.o_scale)
+    plain = act.offsets.is_zero() and s1 == act.s_scale * sc
+    if plain and S.L.shape[0] == 1 and np.abs(S.L).max(initial=0) <= 1:
+        return A, C, S.L[0], s1
+    post_c = _rescale(S * C, act.s_scale * sc, s1)
+    if not act.offsets.is_zero():
+        post_c = post_c + _rescale(act.offsets[s], act.o_scale, s1)
+    return S * A, post_c, None, s1
 
 
 def _through(
-    act: _Act, s: NDArray[Any], layer: Any, A: Obj, sa: Fraction, C: Obj, sc: Fraction
-) -> tuple[Obj, Fraction, Obj, Fraction]:
+    act: _Act, s: NDArray[Any], layer: _Layer, A: Limbs, sa: Fraction, C: Limbs, sc: Fraction
+) -> tuple[Limbs, Fraction, Limbs, Fraction]:
     """Maps of the next layer's pre-activations, :math:`A' = W (S A)` and
     :math:`C' = W (S C + O) + b`, for the activation states ``s``; scaled integers."""
-    W, sw, b, sb = layer
-    S = act.slopes[s]
-    s1 = _fgcd(act.s_scale * sc, act.o_scale)
-    post_c = _rescale(S * C, act.s_scale * sc, s1) + _rescale(act.offsets[s], act.o_scale, s1)
-    both = int_matmul(np.concatenate([S * A, post_c]), W.T)  # one product for both maps
-    A, C = both[: A.shape[0]], both[A.shape[0] :]
-    s2 = _fgcd(s1 * sw, sb)
-    C = _rescale(C, s1 * sw, s2) + _rescale(b[None, :], sb, s2)
-    return A, act.s_scale * sa * sw, C, s2
+    post_a, post_c, mask, s1 = _post(act, s, A, C, sc)
+    return _affine(post_a, post_c, mask, s1, layer, act.s_scale * sa)
+
+
+def _affine(
+    post_a: Limbs,
+    post_c: Limbs,
+    mask: NDArray[np.int64] | None,
+    s1: Fraction,
+    layer: _Layer,
+    sa: Fraction,
+) -> tuple[Limbs, Fraction, Limbs, Fraction]:
+    """Slopes :math:`W a` and intercepts :math:`W c + b` of a layer applied to maps with
+    slopes ``post_a`` (scale ``sa``) and intercepts ``post_c`` (scale ``s1``), both times
+    ``mask`` if given: one product, the biases joining it as one more input, constant on
+    the intercept rows."""
+    n, k = post_a.shape
+    s2 = _fgcd(s1 * layer.w_scale, layer.b_scale)
+    c_scale = (s1 * layer.w_scale) / s2  # integer factors onto the common scale s2
+    one = Limbs.from_int((layer.b_scale / s2).numerator)
+    if c_scale != 1:
+        if mask is not None:
+            post_a, post_c = post_a * Limbs(mask[None]), post_c * Limbs(mask[None])
+        post_c, mask = post_c.scale(c_scale.numerator), None
+    na, nc = post_a.L.shape[0], post_c.L.shape[0]
+    x = np.zeros((max(na, nc, one.L.shape[0]), 2 * n, k + 1))  # float64 limbs for BLAS
+    if mask is None:
+        x[:na, :n, :k] = post_a.L
+        x[:nc, n:, :k] = post_c.L
+    else:
+        np.multiply(post_a.L, mask, out=x[:na, :n, :k], casting="unsafe")
+        np.multiply(post_c.L, mask, out=x[:nc, n:, :k], casting="unsafe")
+    x[: one.L.shape[0], n:, k] = one.L[:, None]
+    both = product(x, layer.Wb)
+    return both[:n], sa * layer.w_scale, both[n:], s2
+
+
+def _exact_at(cr: _Crossings, p: IntArray, i: IntArray, k: IntArray, j: int) -> Fraction:
+    """The exact crossing ``(p[j], i[j], k[j])``."""
+    return cr.exact((p[j], i[j], k[j]))
 
 
 def _exact_order(approx: NDArray[np.float64], exact: Any) -> tuple[IntArray, NDArray[np.bool_]]:
-    """Order of values known as floats ``approx`` (within 4 ulps) and exactly via ``exact(j)``;
+    """Order of values known as floats ``approx`` (within 6 ulps) and exactly via ``exact(j)``;
     also which sorted entries equal their predecessor exactly.  Only runs of floats too close
     to order are compared exactly."""
     order = np.argsort(approx, kind="stable")
@@ -314,14 +426,14 @@ def _exact_order(approx: NDArray[np.float64], exact: Any) -> tuple[IntArray, NDA
 
 
 def _last_layer(
-    net: Network,
-    out_layer: Any,
+    out_layer: _Layer,
     act: _Act,
-    A: Obj,
+    A: Limbs,
     sa: Fraction,
-    C: Obj,
+    C: Limbs,
     sc: Fraction,
     edges: Obj,
+    edges_f: NDArray[np.float64],
     states: list[NDArray[Any]],
     inactive: IntArray,
     cols: IntArray,
@@ -329,33 +441,33 @@ def _last_layer(
     """The last hidden layer as sorted switch events with exact running sums."""
     from pwlinear._events import _accumulate, _Events
 
-    W_out, sw, b_out, sb = out_layer
-    edges_f = np.array([to_float(e) for e in edges])
+    sw = out_layer.w_scale
     n = edges.size - 1
     cr = _Crossings(A, sa, C, sc, act)
     left = cr.compare(edges, edges_f, np.arange(n))
     right = cr.compare(edges, edges_f, np.arange(1, n + 1))
-    s0 = _states(cr, A, C, sc, act, left)
+    s0 = _states(cr, C, sc, act, left)
     p, i, k = np.nonzero((left > 0) & (right < 0))
-    order, same = _exact_order(cr.f[p, i, k], lambda j: cr.exact((p[j], i[j], k[j])))
+    order, same = _exact_order(cr.f[p, i, k], partial(_exact_at, cr, p, i, k))
     p, i, k = p[order], i[order], k[order]
     first = ~same
     starts = np.flatnonzero(first)
-    xs = np.array([cr.exact((p[j], i[j], k[j])) for j in starts] + [None], dtype=object)[:-1]
-    up = A[p, i] > 0
+    xs = np.array([*cr.exact_many(p[starts], i[starts], k[starts]), None], dtype=object)[:-1]
+    up = cr.sign_a[p, i] > 0
     old = np.where(up, k, k + 1)
     new = np.where(up, k + 1, k)
-    dS = act.slopes[new] - act.slopes[old]
+    # the switches' own changes, in Python ints (one row per switch)
+    a_pi, c_pi = A[p, i].to_ints(), C[p, i].to_ints()
+    W_out = out_layer.W
+    dS = act.slope_ints[new] - act.slope_ints[old]
+    dA = (dS * a_pi)[:, None] * W_out[:, i].T
     s1 = _fgcd(act.s_scale * sc, act.o_scale)
-    dA = (dS * A[p, i])[:, None] * W_out[:, i].T
-    d_post = _rescale(dS * C[p, i], act.s_scale * sc, s1) + _rescale(
-        act.offsets[new] - act.offsets[old], act.o_scale, s1
+    d_post = _rescale(dS * c_pi, act.s_scale * sc, s1) + _rescale(
+        act.offset_ints[new] - act.offset_ints[old], act.o_scale, s1
     )
-    S0 = act.slopes[s0]
-    A0 = int_matmul(S0 * A, W_out.T)
-    post0 = _rescale(S0 * C, act.s_scale * sc, s1) + _rescale(act.offsets[s0], act.o_scale, s1)
-    s2 = _fgcd(s1 * sw, sb)
-    C0 = _rescale(int_matmul(post0, W_out.T), s1 * sw, s2) + _rescale(b_out[None, :], sb, s2)
+    post_a, post_c, mask, s1 = _post(act, s0, A, C, sc)
+    a0, _, c0, s2 = _affine(post_a, post_c, mask, s1, out_layer, act.s_scale * sa)
+    A0, C0 = a0.to_ints(), c0.to_ints()
     dC = _rescale(d_post[:, None] * W_out[:, i].T, s1 * sw, s2)
     n_groups, _, A_out, C_out, inactive = _accumulate(
         act.active, s0, old, new, starts, p[starts], n, (A0, dA), (C0, dC), inactive

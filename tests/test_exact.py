@@ -258,23 +258,6 @@ def test_settling_everything_exactly_piece_by_piece(
     assert_structures_equal(rf, pl.regions(net, interval, exact=True))
 
 
-@pytest.mark.parametrize("top_bits", [1, 52, 64, 300])
-def test_int_matmul_limbs_equal_python_ints(top_bits: int) -> None:
-    from pwlinear._exact import int_matmul
-
-    rng = np.random.default_rng(top_bits)
-
-    def ints(shape: tuple[int, int]) -> np.ndarray:
-        out = np.empty(shape[0] * shape[1], dtype=object)
-        for j in range(out.size):
-            v = int(rng.integers(0, 2**62)) << int(rng.integers(0, max(1, top_bits - 61)))
-            out[j] = int(rng.integers(-1, 2)) * (v % (1 << top_bits))
-        return out.reshape(shape)
-
-    a, b = ints((40, 64)), ints((64, 50))  # large enough for the float64 limb products
-    assert (int_matmul(a, b) == a.dot(b)).all()
-
-
 def refined_or_close(xf: float, xe: Fraction) -> bool:
     """The float guarantee for boundaries: within 2**-8 of its size (the refinement
     threshold of the certified bound), or correctly rounded."""
