@@ -182,8 +182,11 @@ class _Crossings:
         with np.errstate(invalid="ignore"):
             sure = np.abs(t_f - e_f) > 8 * _U * (np.abs(t_f) + np.abs(e_f)) + 1e-300
             sign = np.sign(t_f - e_f).astype(np.int8)
-        ends = [j for j in (0, edges.size - 1) if isinstance(edges[j], float)]  # ±inf ends
-        e_inf = np.isin(piece, ends)
+        last = edges.size - 1  # the ends may be ±inf floats, every other edge is a Fraction
+        e_inf = np.zeros(piece.size, dtype=bool)
+        for end in (0, last):
+            if isinstance(edges[end], float):
+                e_inf |= piece == end
         if e_inf.any():  # every crossing is finite: below +inf, above -inf
             sure[e_inf] = True
             sign[e_inf] = -np.sign(edges_f[piece][e_inf]).astype(np.int8)[:, None, None]

@@ -50,6 +50,8 @@ _KERNELS: Any = None
 
 
 def _normalize(L: NDArray[Any]) -> I64:
+    """Balanced limbs of int64 limbs below :math:`2^{62}` (or float64 sums of limb
+    products below :math:`2^{53}`): compiled where numba is, :func:`_normalize_np` else."""
     kernels = _kernels()
     if kernels is not None and L.size:
         flat = np.ascontiguousarray(L.reshape(L.shape[0], -1))
@@ -61,7 +63,7 @@ def _normalize_np(L: I64) -> I64:
     """Balanced limbs (``|L_k| <= 2**(B-1)``) of the same integers, for int64 limbs of any
     size below :math:`2^{62}`; top limbs that are zero everywhere are dropped."""
     n = L.shape[0]
-    out = np.empty((n + 3, *L.shape[1:]), dtype=np.int64)  # a carry below 2**40 fills 2 more
+    out = np.empty((n + 3, *L.shape[1:]), dtype=np.int64)  # room for the top carry
     carry = np.zeros(L.shape[1:], dtype=np.int64)
     for k in range(n + 3):
         v = L[k] + carry if k < n else carry
