@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,7 +50,7 @@ def _rescale(x: T, scale: Fraction, to: Fraction) -> T:
         raise AssertionError("rescale to a coarser scale")
     if f == 1:
         return x
-    return x.scale(f.numerator) if isinstance(x, Limbs) else x * f.numerator
+    return cast(T, x.scale(f.numerator) if isinstance(x, Limbs) else x * f.numerator)
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ class _Act:
 
     @classmethod
     def of(cls, act: Activation) -> _Act:
-        kn, sl, of = act.exact
+        kn, _, of = act.exact
         ki, ks = scaled_integers(kn)
-        si, ss = scaled_integers(sl)
+        si, ss = act.integer_slopes
         oi, os_ = scaled_integers(of)
         return cls(
             Limbs.from_ints(ki), ks, Limbs.from_ints(si), si, ss, Limbs.from_ints(oi), oi, os_,
@@ -219,8 +219,6 @@ def _states(
         state[flat] = np.count_nonzero(
             (c - _rescale(act.knots, act.k_scale, s0)).sign() > 0, axis=-1
         )
-    elif flat[0].size:
-        state[flat] = 0
     return state.astype(np.intp)  # type: ignore[no-any-return]
 
 
@@ -251,9 +249,9 @@ def _edge(v: float) -> Any:
 
 def _first_layer(layer: _Layer, n: int) -> tuple[Limbs, Limbs]:
     """The first layer's maps on ``n`` pieces: slopes ``W[:, 0]`` and intercepts ``b``."""
-    A = Limbs(np.broadcast_to(layer.Wt.L[:, :1], (layer.Wt.L.shape[0], n, layer.Wt.shape[1])))
-    C = Limbs(np.broadcast_to(layer.b.L[:, None], (layer.b.L.shape[0], n, layer.b.shape[0])))
-    return Limbs(A.L.copy()), Limbs(C.L.copy())
+    A = np.repeat(layer.Wt.L[:, :1], n, axis=1)  # row 0 of W.T is the input's column of W
+    C = np.repeat(layer.b.L[:, None], n, axis=1)
+    return Limbs(A), Limbs(C)
 
 
 def exact_partition(
@@ -464,12 +462,11 @@ def _last_layer(
     W_out = out_layer.W
     dS = act.slope_ints[new] - act.slope_ints[old]
     dA = (dS * a_pi)[:, None] * W_out[:, i].T
-    s1 = _fgcd(act.s_scale * sc, act.o_scale)
+    post_a, post_c, mask, s1 = _post(act, s0, A, C, sc)
+    a0, _, c0, s2 = _affine(post_a, post_c, mask, s1, out_layer, act.s_scale * sa)
     d_post = _rescale(dS * c_pi, act.s_scale * sc, s1) + _rescale(
         act.offset_ints[new] - act.offset_ints[old], act.o_scale, s1
     )
-    post_a, post_c, mask, s1 = _post(act, s0, A, C, sc)
-    a0, _, c0, s2 = _affine(post_a, post_c, mask, s1, out_layer, act.s_scale * sa)
     A0, C0 = a0.to_ints(), c0.to_ints()
     dC = _rescale(d_post[:, None] * W_out[:, i].T, s1 * sw, s2)
     n_groups, _, A_out, C_out, inactive = _accumulate(

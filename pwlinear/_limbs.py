@@ -161,13 +161,6 @@ class Limbs:
             idx = (idx,)
         return Limbs(self.L[(slice(None), *idx)])
 
-    def reshape(self, *shape: int) -> Limbs:
-        return Limbs(self.L.reshape((self.L.shape[0], *shape)))
-
-    @property
-    def T(self) -> Limbs:
-        return Limbs(np.swapaxes(self.L, -1, -2))
-
     def is_zero(self) -> bool:
         """True if every entry is zero."""
         return not self.L.any()
@@ -218,12 +211,13 @@ class Limbs:
         return product(self.L.astype(np.float64), other)
 
     @staticmethod
-    def concatenate(parts: list[Limbs], axis: int = 0) -> Limbs:
+    def concatenate(parts: list[Limbs]) -> Limbs:
+        """The entries of ``parts`` stacked along their first axis."""
         n = max(p.L.shape[0] for p in parts)
         padded = [
             np.concatenate([p.L, np.zeros((n - p.L.shape[0], *p.shape), np.int64)]) for p in parts
         ]
-        return Limbs(np.concatenate(padded, axis=axis + 1))
+        return Limbs(np.concatenate(padded, axis=1))
 
     # -- reading ------------------------------------------------------------------------
 
@@ -281,17 +275,13 @@ def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
     chunk = (1 << (53 - 2 * (B - 1))) // min(na, nb)
     if chunk == 0:
         raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
-    out = np.zeros((na + nb - 1, r, c), dtype=np.int64)
-    for k0 in range(0, k, chunk):
+    total: Limbs | None = None
+    for k0 in range(0, max(k, 1), chunk):  # each chunk's float sums carried on their own
         diag = np.zeros((na + nb - 1, r, c))
         for i in range(na):
             for j in range(nb):
                 diag[i + j] += a[i, :, k0 : k0 + chunk] @ b[j, k0 : k0 + chunk]
-        if k <= chunk:  # one chunk: carry the float sums directly
-            return Limbs(_normalize(diag))
-        out[: na + nb - 1] += diag.astype(np.int64)
-        if k0 + chunk < k:  # carry, so that the int64 sums cannot overflow
-            carried = _normalize(out)
-            out = np.zeros((max(na + nb - 1, carried.shape[0]), r, c), dtype=np.int64)
-            out[: carried.shape[0]] = carried
-    return Limbs(_normalize(out))
+        part = Limbs(_normalize(diag))
+        total = part if total is None else total + part
+    assert total is not None
+    return total
