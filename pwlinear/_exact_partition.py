@@ -7,6 +7,10 @@ with a :class:`~fractions.Fraction` scale per layer: no per-entry fractions, no
 growing denominators, and exact products by float64 BLAS.  Only crossing points
 :math:`t = (k - c)/a` are true rationals; comparisons between them are settled by
 a floating-point filter and, where it cannot decide, by exact cross-multiplication.
+
+:func:`exact_from_states` computes the exact values of a partition whose structure
+is known (the certified float one); :func:`exact_partition` finds the structure
+itself, where the float partition cannot decide it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlinear._exact import scaled_integers
-from pwlinear._limbs import Limbs, product
+from pwlinear._limbs import Limbs, _work, product
 from pwlinear.activations import Activation
 from pwlinear.network import Network
 
@@ -336,6 +340,72 @@ def exact_maps(net: Network, states: list[NDArray[Any]], layer: int, n: int) -> 
     return _as_fractions(A.to_ints(), sa), _as_fractions(C.to_ints(), sc)
 
 
+def exact_from_states(
+    net: Network, states: tuple[NDArray[Any], ...], n: int, lo: Any, hi: Any
+) -> tuple[Obj, Obj, Obj]:
+    """Exact region ends, output slopes and output intercepts of ``n`` regions whose
+    hidden states ``states`` (one ``(n, width)`` array per hidden layer) are known.
+
+    On a region every layer's maps follow from the states below it by exact products
+    (neighbouring regions that share the states of the layers below a layer share its
+    maps, computed once), and each interior boundary is the crossing :math:`(k - c)/a`
+    of a neuron of the lowest layer that switches there, from the maps on the region to
+    its right (the layers below do not change there).  ``lo`` and ``hi`` are the outer
+    ends.
+    """
+    layers, acts = _limb_net(net)
+    A, C = _first_layer(layers[0], 1)
+    sa, sc = layers[0].w_scale, layers[0].b_scale
+    row = np.zeros(n, dtype=np.intp)  # each region's row of A and C
+    edges = np.empty(n + 1, dtype=object)
+    edges[0], edges[-1] = lo, hi
+    open_ = np.ones(n - 1, dtype=bool)  # boundaries not placed yet
+    for li, (act, s) in enumerate(zip(acts, states)):
+        change = s[1:] != s[:-1]
+        b = np.flatnonzero(open_ & change.any(axis=1))
+        if b.size:
+            j = change[b].argmax(axis=1)
+            k = np.minimum(s[b, j], s[b + 1, j]).astype(np.intp)  # the knot between
+            edges[b + 1] = _crossings_at(act, A, sa, C, sc, row[b + 1], j, k)
+            open_[b] = False
+        # a piece of the next layer's maps begins wherever this layer's states change
+        start = np.concatenate(([True], (row[1:] != row[:-1]) | change.any(axis=1)))
+        first = np.flatnonzero(start)
+        rows = row[first]
+        A, sa, C, sc = _through(
+            act, s[first].astype(np.intp), layers[li + 1], _rows(A, rows, "a"), sa,
+            _rows(C, rows, "c"), sc,
+        )  # fmt: skip
+        row = np.cumsum(start) - 1
+    if open_.any():
+        raise AssertionError("a region boundary where no neuron changes state")
+    return edges, _as_fractions(A[row].to_ints(), sa), _as_fractions(C[row].to_ints(), sc)
+
+
+def _rows(x: Limbs, rows: IntArray, slot: str) -> Limbs:
+    """``x[rows]`` in a work array (valid until the next call with ``slot``)."""
+    out = _work("rows_" + slot, (x.L.shape[0], rows.size, *x.L.shape[2:]), np.int64)
+    return Limbs(np.take(x.L, rows, axis=1, out=out, mode="clip"))
+
+
+def _crossings_at(
+    act: _Act, A: Limbs, sa: Fraction, C: Limbs, sc: Fraction, rows: IntArray, j: IntArray,
+    k: IntArray,
+) -> list[Fraction]:  # fmt: skip
+    """The exact crossings :math:`(k - c)/a` of neurons ``j`` of map rows ``rows`` with
+    their knots ``k``."""
+    if act.knots.is_zero():  # relu: (0 - c) / a
+        s0, num = sc, -C[rows, j]
+    else:
+        s0 = _fgcd(act.k_scale, sc)
+        num = _rescale(act.knots[k], act.k_scale, s0) - _rescale(C[rows, j], sc, s0)
+    r = s0 / sa
+    return [
+        Fraction(r.numerator * int(x), r.denominator * int(y))
+        for x, y in zip(num.to_ints(), A[rows, j].to_ints())
+    ]
+
+
 def _post(
     act: _Act, s: NDArray[Any], A: Limbs, C: Limbs, sc: Fraction
 ) -> tuple[Limbs, Limbs, NDArray[np.int64] | None, Fraction]:
@@ -384,7 +454,8 @@ def _affine(
             post_a, post_c = post_a * Limbs(mask[None]), post_c * Limbs(mask[None])
         post_c, mask = post_c.scale(c_scale.numerator), None
     na, nc = post_a.L.shape[0], post_c.L.shape[0]
-    x = np.zeros((max(na, nc, one.L.shape[0]), 2 * n, k + 1))  # float64 limbs for BLAS
+    x = _work("x", (max(na, nc, one.L.shape[0]), 2 * n, k + 1))  # float64 limbs for BLAS
+    x[:] = 0.0
     if mask is None:
         x[:na, :n, :k] = post_a.L
         x[:nc, n:, :k] = post_c.L

@@ -19,6 +19,8 @@ otherwise, with identical results.
 
 from __future__ import annotations
 
+import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,26 @@ def _kernels() -> Any:
 
 
 _KERNELS: Any = None
+
+_WORK = threading.local()
+_WORK_MAX = 1 << 20  # floats (8 MiB) per work array kept between calls
+
+
+def _work(slot: str, shape: tuple[int, ...], dtype: Any = np.float64) -> NDArray[Any]:
+    """An array of ``shape`` with undefined contents, for temporaries that do not leave
+    the function using them: kept per thread and slot and reused by the next call.
+
+    Fresh large arrays cost a page fault per 4 KiB page on first touch, which on virtual
+    machines takes longer than the products filling them; reuse pays the faults once.
+    """
+    size = math.prod(shape)
+    if size > _WORK_MAX:
+        return np.empty(shape, dtype)
+    buf = getattr(_WORK, slot, None)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = np.empty(max(size, 1 << 12), dtype)
+        setattr(_WORK, slot, buf)
+    return buf[:size].reshape(shape)
 
 
 def _normalize(L: NDArray[Any]) -> I64:
@@ -248,9 +270,13 @@ class Limbs:
 
     def to_ints(self) -> NDArray[np.object_]:
         """The entries as an object array of Python ints."""
-        acc = self.L[-1].astype(object)
-        for k in range(self.L.shape[0] - 2, -1, -1):
-            acc = (acc << B) + self.L[k].astype(object)
+        L = self.L
+        if L.shape[0] % 2:
+            L = np.concatenate([L, np.zeros_like(L[:1])])
+        pairs = L[0::2] + (L[1::2] << B)  # two limbs are one int64 of at most 46 bits
+        acc = pairs[-1].astype(object)
+        for k in range(pairs.shape[0] - 2, -1, -1):
+            acc = (acc << (2 * B)) + pairs[k].astype(object)
         if not isinstance(acc, np.ndarray):  # a 0-d result
             acc = np.array(acc, dtype=object)
         return acc  # type: ignore[no-any-return]
@@ -276,11 +302,13 @@ def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
     if chunk == 0:
         raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
     total: Limbs | None = None
+    diag, ab = _work("diag", (na + nb - 1, r, c)), _work("ab", (r, c))
     for k0 in range(0, max(k, 1), chunk):  # each chunk's float sums carried on their own
-        diag = np.zeros((na + nb - 1, r, c))
+        diag[:] = 0.0
         for i in range(na):
             for j in range(nb):
-                diag[i + j] += a[i, :, k0 : k0 + chunk] @ b[j, k0 : k0 + chunk]
+                np.matmul(a[i, :, k0 : k0 + chunk], b[j, k0 : k0 + chunk], out=ab)
+                diag[i + j] += ab
         part = Limbs(_normalize(diag))
         total = part if total is None else total + part
     assert total is not None

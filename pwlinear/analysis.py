@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -592,6 +593,8 @@ def regions(
         Return exact :class:`~fractions.Fraction` region ends, slopes and
         intercepts (object arrays; the ends of the whole line stay
         ``-inf``/``inf``).  Float weights are taken at their exact value.
+        The structure is the certified float one where that decides
+        everything (it is then exact), else the exact partition's.
 
     Returns
     -------
@@ -623,31 +626,35 @@ def regions(
     array([Fraction(3602879701896397, 36028797018963968), inf], dtype=object)
     """
     network, lo, hi, cols = _prepare(net, interval, output, exact)
-    if not exact:
+    if not exact or _floats_are_exact(network, lo, hi):
         try:
             edges, A, C, kink, inactive, dense, events, err = _float_partition(
-                network, lo, hi, cols
+                network, float(lo), float(hi), cols
             )
         except _Undecided:
-            exact_fallback = True
+            pass
         else:
-            exact_fallback = False
-    if exact or exact_fallback:
-        from pwlinear._exact_partition import exact_partition, to_float
+            r = _regions(network, edges, A, C, kink, inactive, dense, events, cols)
+            return _exact_values(network, r, lo, hi, cols) if exact else _refine(network, r, err)
+    return _exact_regions(network, lo, hi, cols, floats=not exact)
 
-        ep = exact_partition(network, lo, hi, cols)
-        edges, A, C = ep.edges, ep.slope, ep.intercept  # type: ignore[assignment]
-        kink, inactive = ep.kink, ep.inactive
-        dense, events = ep.states, ep.events
-        if not exact:
-            edges, A, C = (
-                np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape)
-                for a in (edges, A, C)
-            )
+
+def _regions(
+    network: Network,
+    edges: NDArray[Any],
+    A: NDArray[Any],
+    C: NDArray[Any],
+    kink: NDArray[np.bool_],
+    inactive: IntArray,
+    dense: Any,
+    events: _Events | None,
+    cols: IntArray,
+) -> Regions:
+    """A :class:`Regions` of a partition's parts, with the slopes of the outputs ``cols``."""
     A, C = np.ascontiguousarray(A[:, cols]), np.ascontiguousarray(C[:, cols])
     if A.shape[1] == 1:
         A, C = A[:, 0].copy(), C[:, 0].copy()
-    r = Regions(
+    return Regions(
         edges[:-1].copy(),
         edges[1:].copy(),
         A,
@@ -658,7 +665,56 @@ def regions(
         tuple(dense),
         events,
     )
-    return r if exact or exact_fallback else _refine(network, r, err)
+
+
+def _floats_are_exact(net: Network, lo: Any, hi: Any) -> bool:
+    """Whether the network's exact weights, its activations' exact knots, slopes and
+    offsets, and the interval's ends are all floats, so that the float partition
+    partitions the exact problem."""
+    ends = all(math.isinf(v) or Fraction(_to_float(v)) == v for v in (lo, hi))
+    return ends and _cached(net, "floats_are_exact", _weights_are_floats)
+
+
+def _weights_are_floats(net: Network) -> bool:
+    """Whether every exact weight and activation parameter equals its float64."""
+    exact_layers = net.exact_layers if net.is_exact else ()
+    pairs = [
+        (We, Wf)
+        for (We, be), (Wf, bf) in zip(exact_layers, net.layers)
+        for We, Wf in ((We, Wf), (be, bf))
+    ]
+    pairs += [
+        (np.asarray(e, dtype=object), f)
+        for act in net.activations
+        for e, f in zip(act.exact, (act.knots, act.slopes, act.offsets))
+    ]
+    return all(bool(np.all(e == f.astype(object))) for e, f in pairs)
+
+
+def _exact_values(net: Network, r: Regions, lo: Any, hi: Any, cols: IntArray) -> Regions:
+    """``r`` (whose structure is certified exact) with exact Fraction region ends, slopes
+    and intercepts, and its breakpoints read off the exact slopes."""
+    from pwlinear._exact_partition import exact_from_states
+
+    edges, A, C = exact_from_states(net, r.states, len(r), lo, hi)
+    kink = np.asarray((A[1:, cols] != A[:-1, cols]).any(axis=1), dtype=bool)
+    return _regions(net, edges, A, C, kink, r.n_inactive, r._dense_states, r._events, cols)
+
+
+def _exact_regions(network: Network, lo: Any, hi: Any, cols: IntArray, floats: bool) -> Regions:
+    """The regions from the exact partition (:mod:`pwlinear._exact_partition`), which
+    decides every comparison exactly where float cannot; their values as floats when
+    ``floats``.  The float path falls back to it where its bounds cannot decide, and
+    the tests use it as the independent oracle of ``exact=True``."""
+    from pwlinear._exact_partition import exact_partition, to_float
+
+    ep = exact_partition(network, lo, hi, cols)
+    edges, A, C = ep.edges, ep.slope, ep.intercept
+    if floats:
+        edges, A, C = (
+            np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape) for a in (edges, A, C)
+        )
+    return _regions(network, edges, A, C, ep.kink, ep.inactive, ep.states, ep.events, cols)
 
 
 def breakpoints(

@@ -76,10 +76,30 @@ def assert_structures_equal(rf: pl.Regions, re: pl.Regions) -> None:
     np.testing.assert_array_equal(rf.n_inactive, re.n_inactive)
 
 
+def exact_oracle(net: pl.Network, interval: tuple[float, float] | None = None) -> pl.Regions:
+    """The regions from the exact partition, which decides every comparison itself.
+
+    ``regions(net, exact=True)`` takes the certified float structure where the float
+    partition decides everything and computes its values exactly; this partition is the
+    independent oracle for that structure."""
+    from pwlinear.analysis import _exact_regions, _prepare
+
+    network, lo, hi, cols = _prepare(net, interval, None, True)
+    return _exact_regions(network, lo, hi, cols, floats=False)
+
+
+def assert_exactly_equal(a: pl.Regions, b: pl.Regions) -> None:
+    assert_structures_equal(a, b)
+    for x, y in ((a.left, b.left), (a.right, b.right), (a.slope, b.slope)):
+        assert list(x) == list(y)
+    assert list(a.intercept) == list(b.intercept)
+
+
 def assert_same_structure(net: pl.Network, interval: tuple[float, float] | None = None) -> None:
     rf = pl.regions(net, interval)
     re = pl.regions(net, interval, exact=True)
-    assert_structures_equal(rf, re)
+    assert_structures_equal(rf, exact_oracle(net, interval))
+    assert_exactly_equal(re, exact_oracle(net, interval))
     # a few ulps: these nets are at most three layers deep (the error grows with depth)
     for xf, xe in zip(rf.boundaries, re.boundaries):
         assert ulps_apart(xf, float(xe)) <= 8
@@ -223,7 +243,7 @@ def test_deep_nets_settle_undecided_states_piece_by_piece(depth: int, seed: int)
     finally:
         _split._Pieces.states = original  # type: ignore[method-assign]
     assert calls, "expected pieces settled exactly at this depth"
-    assert_structures_equal(pl.regions(net), pl.regions(net, exact=True))
+    assert_structures_equal(pl.regions(net), exact_oracle(net))
 
 
 @given(st.one_of(degenerate_nets(), random_nets()), st.sampled_from([None, (-3.0, 2.5)]))
@@ -255,7 +275,7 @@ def test_settling_everything_exactly_piece_by_piece(
         rf = pl.regions(fresh, interval)
     finally:
         analysis._layer_bounds, _split._local_bounds = layer_bounds, local_bounds
-    assert_structures_equal(rf, pl.regions(net, interval, exact=True))
+    assert_structures_equal(rf, exact_oracle(net, interval))
 
 
 def refined_or_close(xf: float, xe: Fraction) -> bool:
@@ -299,5 +319,6 @@ def test_boundaries_whose_bound_is_loose_are_recomputed_exactly(
 ) -> None:
     net = pl.Network(layers, activation)
     rf, re = pl.regions(net), pl.regions(net, exact=True)
-    assert_structures_equal(rf, re)
+    assert_structures_equal(rf, exact_oracle(net))
+    assert_exactly_equal(re, exact_oracle(net))
     assert rf.boundaries[where] == float(re.boundaries[where])

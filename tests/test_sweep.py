@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from test_exact import assert_structures_equal, degenerate_nets
+from test_exact import assert_structures_equal, degenerate_nets, exact_oracle
 
 import pwlinear as pl
 from pwlinear import _sweep, analysis
@@ -66,7 +66,7 @@ def test_coincident_switches_go_to_the_settling_path() -> None:
     net = pl.Network([([[1.0], [1.0], [2.0]], [-1.0, -1.0, 1.0]), ([[1.0, 2.0, -1.0]], [0.0])])
     with pytest.raises(_sweep.SweepUndecided):
         _sweep.partition_sweep(net, -math.inf, math.inf, np.arange(1))
-    assert_structures_equal(pl.regions(net), pl.regions(net, exact=True))
+    assert_structures_equal(pl.regions(net), exact_oracle(net))
     assert pl.regions(net).switches[0].tolist() == [[0, 2]]
 
 
