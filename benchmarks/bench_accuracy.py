@@ -3,7 +3,8 @@
 For ``--nets`` seeded He-initialised ReLU nets with two or three hidden layers of one
 to six neurons (whole line), the largest distance in units in the last place between a
 float boundary of ``pl.regions(net)`` and the correctly rounded exact one: how many nets
-have a boundary more than 8 ulps off, and the worst.  Structure (count, order, patterns)
+have a boundary more than 8 ulps off, and the worst; the same for ``refine=True``,
+which rounds every boundary correctly (0 ulps).  Structure (count, order, patterns)
 always equals the exact one; this measures the values only.  Run
 ``python benchmarks/bench_accuracy.py`` (``--quick`` for 50 nets).
 """
@@ -17,9 +18,9 @@ import numpy as np
 import pwlinear as pl
 
 
-def worst_ulps(net: pl.Network) -> float:
+def worst_ulps(net: pl.Network, refine: bool = False) -> float:
     """Largest ulp distance between a float boundary and the rounded exact one."""
-    xf = pl.regions(net).boundaries
+    xf = pl.regions(net, refine=refine).boundaries
     if xf.size == 0:
         return 0.0
     xe = np.array([float(v) for v in pl.regions(net, exact=True).boundaries])
@@ -33,14 +34,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    worst = []
+    nets = []
     for _ in range(50 if args.quick else args.nets):
         widths = [1] + [int(rng.integers(1, 7)) for _ in range(int(rng.integers(2, 4)))] + [1]
-        worst.append(worst_ulps(pl.Network.random(widths, seed=int(rng.integers(0, 2**16)))))
-    w = np.array(worst)
-    print(f"{w.size} random nets (2-3 hidden layers of 1-6 ReLUs), seed {args.seed}")
-    print(f"nets with a boundary more than 8 ulps off: {int((w > 8).sum())}")
-    print(f"median of the per-net worst: {np.median(w):.0f} ulps; worst: {w.max():.0f} ulps")
+        nets.append(pl.Network.random(widths, seed=int(rng.integers(0, 2**16))))
+    print(f"{len(nets)} random nets (2-3 hidden layers of 1-6 ReLUs), seed {args.seed}")
+    for label, refine in (("default", False), ("refine=True", True)):
+        w = np.array([worst_ulps(net, refine) for net in nets])
+        print(
+            f"{label:<12} nets with a boundary more than 8 ulps off: {int((w > 8).sum())}; "
+            f"median of the per-net worst: {np.median(w):.0f} ulps; worst: {w.max():.0f} ulps"
+        )
 
 
 if __name__ == "__main__":

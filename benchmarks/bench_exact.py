@@ -3,7 +3,8 @@
 * exact / float: ``regions(net, exact=True)`` against the default certified
   float ``regions(net)`` (target: at most 30x on 1x64x64x64x1), and the same for
   the exact partition alone, which ``exact=True`` runs where the float partition
-  cannot decide everything (degenerate nets, non-float weights or ends);
+  cannot decide everything (degenerate nets, non-float weights or ends), and for
+  ``refine=True`` (the exact result rounded to floats);
 * certification overhead: the certified float path against the same float
   partition with no error bounds (target: at most 1.3x), for the compiled sweep
   that ``regions`` runs and for the numpy path that settles undecided pieces
@@ -51,25 +52,29 @@ def main() -> None:
     repeats = 3 if args.quick else 9
 
     print("exact / certified float (whole line)")
-    print(f"{'net':<22}{'regions':>9}{'exact/float':>13}{'target':>8}{'partition/float':>17}")
+    print(
+        f"{'net':<22}{'regions':>9}{'exact/float':>13}{'target':>8}{'partition/float':>17}"
+        f"{'refine/float':>14}"
+    )
     for widths in ([1, 32, 32, 1], [1, 64, 64, 1], [1, 64, 64, 64, 1]):
         net = pl.Network.random(widths, seed=0)
         pl.regions(net, exact=True)  # warm the exact weight cache
         n = len(pl.regions(net))
         cols = np.arange(1)
-        exact, partition = median_ratios(
+        exact, partition, refine = median_ratios(
             partial(pl.regions, net),
             [
                 partial(pl.regions, net, exact=True),
                 partial(exact_partition, net, -np.inf, np.inf, cols),
+                partial(pl.regions, net, refine=True),
             ],
             repeats,
             0.2,
         )
-        r, rp = 1 / exact, 1 / partition
+        r, rp, rr = 1 / exact, 1 / partition, 1 / refine
         name = "x".join(map(str, widths))
         ok = "ok" if r <= 30 else "MISS"
-        print(f"{name:<22}{n:>9}{r:>13.1f}{'<= 30':>8} {ok:<4}{rp:>13.1f}")
+        print(f"{name:<22}{n:>9}{r:>13.1f}{'<= 30':>8} {ok:<4}{rp:>13.1f}{rr:>14.1f}")
 
     print("\ncertified / uncertified float partition")
     print(f"{'net':<22}{'interval':>12}{'regions':>9}{'sweep':>8}{'numpy':>8}{'target':>8}")

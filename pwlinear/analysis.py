@@ -573,7 +573,12 @@ def _prepare(
 
 
 def regions(
-    net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False
+    net: Any,
+    interval: Any = None,
+    *,
+    output: int | None = None,
+    exact: bool = False,
+    refine: bool = False,
 ) -> Regions:
     """Activation regions of ``net`` on the whole line or an interval.
 
@@ -595,6 +600,9 @@ def regions(
         ``-inf``/``inf``).  Float weights are taken at their exact value.
         The structure is the certified float one where that decides
         everything (it is then exact), else the exact partition's.
+    refine : bool, default False
+        Return the floats of the exact result: every region end, slope and
+        intercept correctly rounded, at the cost of ``exact=True``.
 
     Returns
     -------
@@ -610,7 +618,8 @@ def regions(
     boundary is within its certified error bound of the exact one (a few ulps
     unless weights cancel heavily; correctly rounded where its order was settled
     exactly), and a boundary whose bound exceeds :math:`2^{-8}` of its size is
-    recomputed exactly and correctly rounded.  Two consequences of keeping the
+    recomputed exactly and correctly rounded; ``refine=True`` rounds every
+    boundary correctly.  Two consequences of keeping the
     exact structure in float64: boundaries closer together than float resolution
     round to the same float (a region of zero width), and a slope change smaller than the
     slopes' rounding can leave equal float slopes on both sides of a
@@ -625,18 +634,47 @@ def regions(
     >>> pl.regions(pl.shifted_relus([1.0], [0.1]), exact=True).right
     array([Fraction(3602879701896397, 36028797018963968), inf], dtype=object)
     """
-    network, lo, hi, cols = _prepare(net, interval, output, exact)
-    if not exact or _floats_are_exact(network, lo, hi):
+    if exact and refine:
+        raise ValueError("choose exact=True (Fractions) or refine=True (their floats)")
+    network, lo, hi, cols = _prepare(net, interval, output, exact or refine)
+    if exact or refine:
+        r = _exact_result(network, lo, hi, cols)
+        return _rounded(r) if refine else r
+    try:
+        edges, A, C, kink, inactive, dense, events, err = _float_partition(network, lo, hi, cols)
+    except _Undecided:
+        return _exact_regions(network, lo, hi, cols, floats=True)
+    r = _regions(network, edges, A, C, kink, inactive, dense, events, cols)
+    return _refine(network, r, err)
+
+
+def _exact_result(network: Network, lo: Any, hi: Any, cols: IntArray) -> Regions:
+    """The exact regions: the certified float structure with exact values where the float
+    partition decides everything, else the exact partition's."""
+    if _floats_are_exact(network, lo, hi):
         try:
-            edges, A, C, kink, inactive, dense, events, err = _float_partition(
+            edges, A, C, kink, inactive, dense, events, _ = _float_partition(
                 network, float(lo), float(hi), cols
             )
         except _Undecided:
             pass
         else:
             r = _regions(network, edges, A, C, kink, inactive, dense, events, cols)
-            return _exact_values(network, r, lo, hi, cols) if exact else _refine(network, r, err)
-    return _exact_regions(network, lo, hi, cols, floats=not exact)
+            return _exact_values(network, r, lo, hi, cols)
+    return _exact_regions(network, lo, hi, cols, floats=False)
+
+
+def _rounded(r: Regions) -> Regions:
+    """``r`` (exact) with its region ends, slopes and intercepts correctly rounded."""
+    from pwlinear._exact_partition import to_float
+
+    def floats(a: NDArray[Any]) -> FloatArray:
+        return np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape)
+
+    return replace(
+        r, left=floats(r.left), right=floats(r.right), slope=floats(r.slope),
+        intercept=floats(r.intercept),
+    )  # fmt: skip
 
 
 def _regions(
@@ -718,7 +756,12 @@ def _exact_regions(network: Network, lo: Any, hi: Any, cols: IntArray, floats: b
 
 
 def breakpoints(
-    net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False
+    net: Any,
+    interval: Any = None,
+    *,
+    output: int | None = None,
+    exact: bool = False,
+    refine: bool = False,
 ) -> FloatArray:
     """Sorted points where the slope of ``net`` changes, on the whole line or inside an interval.
 
@@ -731,6 +774,9 @@ def breakpoints(
         Only kinks of this output; default a kink of any output.
     exact : bool, default False
         Exact :class:`~fractions.Fraction` breakpoints (an object array).
+    refine : bool, default False
+        Every breakpoint the correctly rounded float of the exact one (at the
+        cost of ``exact=True``); by default within its certified error bound.
 
     Examples
     --------
@@ -741,17 +787,23 @@ def breakpoints(
     >>> pl.breakpoints(net, (-100, 100))
     array([0.5])
     """
-    return regions(net, interval, output=output, exact=exact).breakpoints
+    return regions(net, interval, output=output, exact=exact, refine=refine).breakpoints
 
 
 def to_piecewise(
-    net: Any, interval: Any = None, *, output: int | None = None, exact: bool = False
+    net: Any,
+    interval: Any = None,
+    *,
+    output: int | None = None,
+    exact: bool = False,
+    refine: bool = False,
 ) -> Any:
     """``net`` as a :class:`~pwlinear.PiecewiseLinear` with knots at its breakpoints.
 
     With an interval, the knots are the breakpoints inside it and the end
     pieces extend linearly beyond it.  With ``exact=True`` every knot, slope
-    and intercept is a :class:`~fractions.Fraction`.
+    and intercept is a :class:`~fractions.Fraction`; with ``refine=True`` it is
+    the correctly rounded float of one.
 
     Examples
     --------
@@ -767,7 +819,7 @@ def to_piecewise(
         raise ValueError(
             f"net has {network.n_outputs} outputs; choose one with output=k for to_piecewise"
         )
-    r = regions(network, interval, output=output, exact=exact)
+    r = regions(network, interval, output=output, exact=exact, refine=refine)
     keep = np.r_[0, np.flatnonzero(r.is_breakpoint) + 1]  # the first region of each slope
     knots = r.breakpoints
     # kinks closer than float64 resolution round to one float: a float function has one

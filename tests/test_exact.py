@@ -100,9 +100,8 @@ def assert_same_structure(net: pl.Network, interval: tuple[float, float] | None 
     re = pl.regions(net, interval, exact=True)
     assert_structures_equal(rf, exact_oracle(net, interval))
     assert_exactly_equal(re, exact_oracle(net, interval))
-    # a few ulps: these nets are at most three layers deep (the error grows with depth)
-    for xf, xe in zip(rf.boundaries, re.boundaries):
-        assert ulps_apart(xf, float(xe)) <= 8
+    assert all(refined_or_close(a, b) for a, b in zip(rf.boundaries, re.boundaries))
+    assert_correctly_rounded(pl.regions(net, interval, refine=True), re)
     assert all(isinstance(v, Fraction) for v in re.boundaries)
     assert all(isinstance(v, Fraction) for v in re.slope)
 
@@ -278,6 +277,18 @@ def test_settling_everything_exactly_piece_by_piece(
     assert_structures_equal(rf, exact_oracle(net, interval))
 
 
+def assert_correctly_rounded(rr: pl.Regions, re: pl.Regions) -> None:
+    """``rr`` (``refine=True``) is ``re`` (``exact=True``) rounded to floats (beyond the
+    float range: infinite)."""
+    from pwlinear._exact_partition import to_float
+
+    assert_structures_equal(rr, re)
+    for got, want in ((rr.left, re.left), (rr.right, re.right), (rr.slope, re.slope)):
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, [to_float(v) for v in want])
+    np.testing.assert_array_equal(rr.intercept, [to_float(v) for v in re.intercept])
+
+
 def refined_or_close(xf: float, xe: Fraction) -> bool:
     """The float guarantee for boundaries: within 2**-8 of its size (the refinement
     threshold of the certified bound), or correctly rounded."""
@@ -290,6 +301,21 @@ def test_float_boundaries_are_close_or_correctly_rounded(
 ) -> None:
     rf, re = pl.regions(net, interval), pl.regions(net, interval, exact=True)
     assert all(refined_or_close(a, b) for a, b in zip(rf.boundaries, re.boundaries))
+
+
+@pytest.mark.parametrize("seed", [149, 361])
+def test_refine_rounds_every_boundary_correctly(seed: int) -> None:
+    # nets whose slopes nearly cancel at a crossing: the default boundary is within its
+    # certified bound but about a hundred ulps off; refine=True rounds the exact one
+    net = pl.Network.random([1, 4, 2, 2, 1], seed=seed)
+    rf, re = pl.regions(net), pl.regions(net, exact=True)
+    assert max(ulps_apart(a, float(b)) for a, b in zip(rf.boundaries, re.boundaries)) > 50
+    assert_correctly_rounded(pl.regions(net, refine=True), re)
+    bp = pl.breakpoints(net, refine=True)
+    assert bp.tolist() == [float(v) for v in pl.breakpoints(net, exact=True)]
+    assert pl.to_piecewise(net, refine=True).knots.tolist() == bp.tolist()
+    with pytest.raises(ValueError, match=r"exact=True .* or refine=True"):
+        pl.regions(net, exact=True, refine=True)
 
 
 @pytest.mark.parametrize(
