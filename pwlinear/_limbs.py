@@ -51,7 +51,7 @@ def _kernels() -> Any:
 _KERNELS: Any = None
 
 _WORK = threading.local()
-_WORK_MAX = 1 << 20  # floats (8 MiB) per work array kept between calls
+_WORK_MAX = 1 << 19  # entries (4 MiB) per work array kept between calls
 
 
 def _work(slot: str, shape: tuple[int, ...], dtype: Any = np.float64) -> NDArray[Any]:

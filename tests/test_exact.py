@@ -91,8 +91,8 @@ def exact_oracle(net: pl.Network, interval: tuple[float, float] | None = None) -
 def assert_exactly_equal(a: pl.Regions, b: pl.Regions) -> None:
     assert_structures_equal(a, b)
     for x, y in ((a.left, b.left), (a.right, b.right), (a.slope, b.slope)):
-        assert list(x) == list(y)
-    assert list(a.intercept) == list(b.intercept)
+        assert x.tolist() == y.tolist()
+    assert a.intercept.tolist() == b.intercept.tolist()
 
 
 def assert_same_structure(net: pl.Network, interval: tuple[float, float] | None = None) -> None:
@@ -192,6 +192,36 @@ def test_fraction_and_sympy_weights_are_used_exactly() -> None:
         assert f(x) == fraction_forward(net, x)[0]
     # the float path agrees in structure
     assert len(pl.breakpoints(net)) == 2
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs", "hardtanh"])
+def test_exact_values_on_the_certified_structure_equal_the_exact_partition(
+    activation: str,
+) -> None:
+    # float weights kept as exact rationals (exact=True) still go the certified route;
+    # a third or a non-float interval end takes the exact partition: the same rationals
+    base = pl.Network.random([1, 8, 6, 5, 2], seed=4)
+    net = pl.Network(base.layers, activation, exact=True)
+    for interval in (None, (-2.0, 3.5)):
+        assert_exactly_equal(pl.regions(net, interval, exact=True), exact_oracle(net, interval))
+        for out in (0, 1):
+            got = pl.regions(net, interval, output=out, exact=True)
+            assert got.breakpoints.tolist() == list(exact_oracle_output(net, interval, out))
+    third = Fraction(1, 3)
+    r = pl.regions(net, (-third, 2), exact=True)
+    assert r.left[0] == -third
+    for x in (-third, Fraction(1, 7), Fraction(2)):
+        q = next(k for k in range(len(r)) if r.left[k] <= x <= r.right[k])
+        assert list(r.slope[q] * x + r.intercept[q]) == fraction_forward(net, x)
+
+
+def exact_oracle_output(
+    net: pl.Network, interval: tuple[float, float] | None, output: int
+) -> list[Fraction]:
+    from pwlinear.analysis import _exact_regions, _prepare
+
+    network, lo, hi, cols = _prepare(net, interval, output, True)
+    return list(_exact_regions(network, lo, hi, cols, floats=False).breakpoints)
 
 
 def test_exact_interval_endpoints_and_infinite_ends() -> None:
