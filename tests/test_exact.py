@@ -76,7 +76,9 @@ def assert_structures_equal(rf: pl.Regions, re: pl.Regions) -> None:
     np.testing.assert_array_equal(rf.n_inactive, re.n_inactive)
 
 
-def exact_oracle(net: pl.Network, interval: tuple[float, float] | None = None) -> pl.Regions:
+def exact_oracle(
+    net: pl.Network, interval: tuple[float, float] | None = None, output: int | None = None
+) -> pl.Regions:
     """The regions from the exact partition, which decides every comparison itself.
 
     ``regions(net, exact=True)`` takes the certified float structure where the float
@@ -84,7 +86,7 @@ def exact_oracle(net: pl.Network, interval: tuple[float, float] | None = None) -
     independent oracle for that structure."""
     from pwlinear.analysis import _exact_regions, _prepare
 
-    network, lo, hi, cols = _prepare(net, interval, None, True)
+    network, lo, hi, cols = _prepare(net, interval, output, True)
     return _exact_regions(network, lo, hi, cols, floats=False)
 
 
@@ -206,22 +208,13 @@ def test_exact_values_on_the_certified_structure_equal_the_exact_partition(
         assert_exactly_equal(pl.regions(net, interval, exact=True), exact_oracle(net, interval))
         for out in (0, 1):
             got = pl.regions(net, interval, output=out, exact=True)
-            assert got.breakpoints.tolist() == list(exact_oracle_output(net, interval, out))
+            assert_exactly_equal(got, exact_oracle(net, interval, out))
     third = Fraction(1, 3)
     r = pl.regions(net, (-third, 2), exact=True)
     assert r.left[0] == -third
     for x in (-third, Fraction(1, 7), Fraction(2)):
         q = next(k for k in range(len(r)) if r.left[k] <= x <= r.right[k])
         assert list(r.slope[q] * x + r.intercept[q]) == fraction_forward(net, x)
-
-
-def exact_oracle_output(
-    net: pl.Network, interval: tuple[float, float] | None, output: int
-) -> list[Fraction]:
-    from pwlinear.analysis import _exact_regions, _prepare
-
-    network, lo, hi, cols = _prepare(net, interval, output, True)
-    return list(_exact_regions(network, lo, hi, cols, floats=False).breakpoints)
 
 
 def test_exact_interval_endpoints_and_infinite_ends() -> None:
