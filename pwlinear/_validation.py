@@ -33,6 +33,10 @@ def check_interval(
         lo_f, hi_f = float(lo), float(hi)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a pair (lo, hi) of numbers, got {interval!r}") from None
+    except OverflowError:  # a rational or an int beyond the float64 range
+        raise ValueError(
+            f"{name} must lie within the float64 range (or be infinite), got {interval!r}"
+        ) from None
     if math.isnan(lo_f) or math.isnan(hi_f):
         raise ValueError(f"{name} must not contain NaN, got {interval!r}")
     if not allow_infinite and not (math.isfinite(lo_f) and math.isfinite(hi_f)):

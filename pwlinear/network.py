@@ -13,6 +13,7 @@ The output layer has no activation.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
@@ -55,7 +56,15 @@ def _as_matrix(value: Any, name: str, ndim: int) -> tuple[NDArray[np.float64], N
         flat = exact.reshape(-1)
         for i, v in enumerate(arr.reshape(-1)):
             flat[i] = to_fraction(v, name)
-        return _readonly(exact.astype(np.float64)), _readonly(exact)
+        try:
+            floats = exact.astype(np.float64)
+        except OverflowError:  # the float path needs every weight as a float64
+            big = next(v for v in flat if abs(v) > np.finfo(np.float64).max)
+            digits = math.log10(abs(big.numerator)) - math.log10(big.denominator)
+            raise ValueError(
+                f"{name} must lie within the float64 range, got a value of about 1e{digits:.0f}"
+            ) from None
+        return _readonly(floats), _readonly(exact)
     try:
         out = np.array(arr, dtype=np.float64)
     except (TypeError, ValueError) as exc:

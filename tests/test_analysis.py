@@ -936,6 +936,8 @@ NET = pl.shifted_relus([1.0, -1.0], [0.0, 1.0])
         ((1.0,), TypeError, r"interval.*\(1\.0,\)"),
         ("ab", TypeError, r"interval.*'ab'"),
         (5.0, TypeError, r"interval.*5\.0"),
+        ((-(10**400), 1), ValueError, r"interval.*float64 range"),
+        ((0, Fraction(10**400, 3)), ValueError, r"interval.*float64 range"),
     ],
 )
 def test_bad_interval(fn: Any, interval: Any, exc: type, match: str) -> None:

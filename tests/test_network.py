@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -166,6 +167,13 @@ OK = ([[1.0]], [0.0])
         ([([[math.nan]], [0.0])], "relu", ValueError, r"layers\[0\] weight W.*finite.*nan"),
         ([OK, ([[math.inf]], [0.0])], "relu", ValueError, r"layers\[1\] weight W.*finite.*inf"),
         ([OK, ([[1.0]], [-math.inf])], "relu", ValueError, r"layers\[1\] bias b.*finite.*inf"),
+        ([([[10**400]], [0.0])], "relu", ValueError, r"layers\[0\] weight W.*float64.*1e400"),
+        (
+            [OK, ([[1.0]], [-Fraction(10**999, 3)])],
+            "relu",
+            ValueError,
+            r"layers\[1\] bias b.*float64 range.*1e999",
+        ),
         ([(np.zeros((0, 1)), np.zeros(0))], "relu", ValueError, r"layers\[0\] weight W.*empty"),
         ([([["a"]], [0.0])], "relu", TypeError, r"layers\[0\] weight W.*real"),
         ([([[1j]], [0.0])], "relu", TypeError, r"layers\[0\] weight W.*real"),
