@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlinear._bounds import _U, FloatArray, IntArray
-from pwlinear._split import _to_float
+from pwlinear._exact import to_float
 
 
 def _crossings(a: FloatArray, c: FloatArray, knots: FloatArray) -> FloatArray:
@@ -189,7 +189,7 @@ def _place_exactly(
         elif fhi is not None and q >= fhi:
             t[j] = hi
         else:
-            t[j] = min(max(_to_float(q), np.nextafter(lo, np.inf)), np.nextafter(hi, -np.inf))
+            t[j] = min(max(to_float(q), np.nextafter(lo, np.inf)), np.nextafter(hi, -np.inf))
     r, prev = 0, None
     for j, q in sorted(exact.items(), key=lambda item: item[1]):
         r += q != prev

@@ -7,7 +7,19 @@ import numbers
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["to_fraction", "is_exact_number"]
+__all__ = ["to_fraction", "to_float", "is_exact_number"]
+
+
+def to_float(v: Any) -> float:
+    """``float(v)`` correctly rounded, with overflow to ``±inf`` instead of an error.
+
+    >>> to_float(Fraction(1, 3)), to_float(-(10**400))
+    (0.3333333333333333, -inf)
+    """
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
 def is_exact_number(v: Any) -> bool:

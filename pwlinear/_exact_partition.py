@@ -16,6 +16,7 @@ itself, where the float partition cannot decide it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
@@ -24,7 +25,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlinear._exact import scaled_integers
+from pwlinear._exact import scaled_integers, to_float
 from pwlinear._limbs import Limbs, _work, product
 from pwlinear.activations import Activation
 from pwlinear.network import Network
@@ -109,14 +110,6 @@ def _limb_net(net: Network) -> tuple[tuple[_Layer, ...], tuple[_Act, ...]]:
     return cached  # type: ignore[no-any-return]
 
 
-def to_float(v: Any) -> float:
-    """``float(v)`` correctly rounded, with overflow to ``±inf`` instead of an error."""
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
-
-
 class _Crossings:
     """Crossings ``t = r * N / A`` of affine maps ``A x + C`` (one row per piece) with the
     knots, ``N = knots - C``, and their floats ``f`` within :math:`6 u`."""
@@ -168,9 +161,7 @@ class _Crossings:
             return []
         if self.rows is not None:
             p = self.rows[p]
-        n, d = self.N[p, i, k].to_ints(), self.A[p, i].to_ints()
-        rn, rd = self.r.numerator, self.r.denominator
-        return [Fraction(rn * int(a), rd * int(b)) for a, b in zip(n, d)]
+        return _ratios(self.r, self.N[p, i, k], self.A[p, i])
 
     def compare(
         self,
@@ -327,59 +318,97 @@ def exact_partition(
     return _last_layer(layers[-1], acts[-1], A, sa, C, sc, edges, edges_f, states, inactive, cols)
 
 
+def _layer_maps(
+    net: Network, states: Sequence[NDArray[Any]], n: int
+) -> Iterator[tuple[_Act | None, Limbs, Fraction, Limbs, Fraction, IntArray]]:
+    """Per layer from the first hidden one to the one after ``states``, its activation
+    (None for the output layer), the exact slopes and intercepts of its pre-activations
+    with their scales, and each region's row in them, for ``n`` regions whose layers
+    below have ``states`` (one ``(n, width)`` array per layer).
+
+    On a region every layer's maps follow from the states below it by exact products;
+    neighbouring regions that share those states share their maps, computed once.
+    """
+    layers, acts = _limb_net(net)
+    A, C = _first_layer(layers[0], 1)
+    sa, sc = layers[0].w_scale, layers[0].b_scale
+    row = np.zeros(n, dtype=np.intp)
+    for li in range(len(states) + 1):
+        act = acts[li] if li < len(acts) else None
+        yield act, A, sa, C, sc, row
+        if li == len(states):
+            return
+        s = states[li]
+        # a piece of the next layer's maps begins wherever this layer's states change
+        start = np.concatenate(([True], (row[1:] != row[:-1]) | (s[1:] != s[:-1]).any(axis=1)))
+        first = np.flatnonzero(start)
+        rows = row[first]
+        A, sa, C, sc = _through(
+            cast(_Act, act), s[first].astype(np.intp), layers[li + 1], _rows(A, rows, "a"),
+            sa, _rows(C, rows, "c"), sc,
+        )  # fmt: skip
+        row = np.cumsum(start) - 1
+
+
+def _causes(states: Sequence[NDArray[Any]], b: IntArray) -> tuple[IntArray, ...]:
+    """For each boundary ``b`` (between regions ``b`` and ``b + 1``): the lowest layer
+    whose states change there, its first neuron that changes, and the knot it crosses."""
+    layer = np.full(b.size, -1)
+    j = np.zeros(b.size, dtype=np.intp)
+    k = np.zeros(b.size, dtype=np.intp)
+    for li, s in enumerate(states):
+        change = s[b + 1] != s[b]
+        q = np.flatnonzero((layer < 0) & change.any(axis=1))
+        layer[q], j[q] = li, change[q].argmax(axis=1)
+        k[q] = np.minimum(s[b[q], j[q]], s[b[q] + 1, j[q]])  # the knot between
+    if (layer < 0).any():
+        raise AssertionError("a region boundary where no neuron changes state")
+    return layer, j, k
+
+
 def exact_maps(net: Network, states: list[NDArray[Any]], layer: int, n: int) -> tuple[Obj, Obj]:
     """Exact slopes and intercepts (Fraction object arrays, one row per piece) of the
     pre-activations of hidden layer ``layer`` on ``n`` pieces whose earlier layers have
     ``states`` (one ``(n, width)`` array per layer before ``layer``)."""
-    layers, acts = _limb_net(net)
-    A, C = _first_layer(layers[0], n)
-    sa, sc = layers[0].w_scale, layers[0].b_scale
-    for li in range(layer):
-        s = np.asarray(states[li], dtype=np.intp)
-        A, sa, C, sc = _through(acts[li], s, layers[li + 1], A, sa, C, sc)
-    return _as_fractions(A.to_ints(), sa), _as_fractions(C.to_ints(), sc)
+    *_, (_, A, sa, C, sc, row) = _layer_maps(net, states[:layer], n)
+    return _as_fractions(A[row].to_ints(), sa), _as_fractions(C[row].to_ints(), sc)
+
+
+def exact_boundaries(net: Network, states: Sequence[NDArray[Any]], b: IntArray) -> Obj:
+    """The exact region boundaries ``b`` (between regions ``b`` and ``b + 1``) of regions
+    whose hidden states are ``states``: each the crossing :math:`(k - c)/a` of a neuron of
+    the lowest layer that switches there, from the maps on the region to its right (the
+    layers below do not change there).  Only those regions' maps are computed."""
+    out = np.empty(b.size, dtype=object)
+    if b.size == 0:
+        return out
+    layer, j, k = _causes(states, b)
+    right = [s[b + 1] for s in states[: layer.max()]]
+    for li, (act, A, sa, C, sc, row) in enumerate(_layer_maps(net, right, b.size)):
+        q = np.flatnonzero(layer == li)
+        if q.size:
+            out[q] = _crossings_at(cast(_Act, act), A, sa, C, sc, row[q], j[q], k[q])
+    return out
 
 
 def exact_from_states(
     net: Network, states: tuple[NDArray[Any], ...], n: int, lo: Any, hi: Any
 ) -> tuple[Obj, Obj, Obj]:
     """Exact region ends, output slopes and output intercepts of ``n`` regions whose
-    hidden states ``states`` (one ``(n, width)`` array per hidden layer) are known.
-
-    On a region every layer's maps follow from the states below it by exact products
-    (neighbouring regions that share the states of the layers below a layer share its
-    maps, computed once), and each interior boundary is the crossing :math:`(k - c)/a`
-    of a neuron of the lowest layer that switches there, from the maps on the region to
-    its right (the layers below do not change there).  ``lo`` and ``hi`` are the outer
-    ends.
-    """
-    layers, acts = _limb_net(net)
-    A, C = _first_layer(layers[0], 1)
-    sa, sc = layers[0].w_scale, layers[0].b_scale
-    row = np.zeros(n, dtype=np.intp)  # each region's row of A and C
+    hidden states ``states`` (one ``(n, width)`` array per hidden layer) are known: the
+    boundaries of :func:`exact_boundaries`, from one pass of :func:`_layer_maps` that
+    ends at the output layer.  ``lo`` and ``hi`` are the outer ends."""
+    b = np.arange(n - 1)
+    layer, j, k = _causes(states, b)
     edges = np.empty(n + 1, dtype=object)
     edges[0], edges[-1] = lo, hi
-    open_ = np.ones(n - 1, dtype=bool)  # boundaries not placed yet
-    for li, (act, s) in enumerate(zip(acts, states)):
-        change = s[1:] != s[:-1]
-        b = np.flatnonzero(open_ & change.any(axis=1))
-        if b.size:
-            j = change[b].argmax(axis=1)
-            k = np.minimum(s[b, j], s[b + 1, j]).astype(np.intp)  # the knot between
-            edges[b + 1] = _crossings_at(act, A, sa, C, sc, row[b + 1], j, k)
-            open_[b] = False
-        # a piece of the next layer's maps begins wherever this layer's states change
-        start = np.concatenate(([True], (row[1:] != row[:-1]) | change.any(axis=1)))
-        first = np.flatnonzero(start)
-        rows = row[first]
-        A, sa, C, sc = _through(
-            act, s[first].astype(np.intp), layers[li + 1], _rows(A, rows, "a"), sa,
-            _rows(C, rows, "c"), sc,
-        )  # fmt: skip
-        row = np.cumsum(start) - 1
-    if open_.any():
-        raise AssertionError("a region boundary where no neuron changes state")
-    return edges, _as_fractions(A[row].to_ints(), sa), _as_fractions(C[row].to_ints(), sc)
+    for li, (act, A, sa, C, sc, row) in enumerate(_layer_maps(net, states, n)):
+        if act is None:
+            return edges, _as_fractions(A[row].to_ints(), sa), _as_fractions(C[row].to_ints(), sc)
+        q = np.flatnonzero(layer == li)
+        if q.size:
+            edges[q + 1] = _crossings_at(act, A, sa, C, sc, row[q + 1], j[q], k[q])
+    raise AssertionError("no output layer")
 
 
 def _rows(x: Limbs, rows: IntArray, slot: str) -> Limbs:
@@ -399,11 +428,13 @@ def _crossings_at(
     else:
         s0 = _fgcd(act.k_scale, sc)
         num = _rescale(act.knots[k], act.k_scale, s0) - _rescale(C[rows, j], sc, s0)
-    r = s0 / sa
-    return [
-        Fraction(r.numerator * int(x), r.denominator * int(y))
-        for x, y in zip(num.to_ints(), A[rows, j].to_ints())
-    ]
+    return _ratios(s0 / sa, num, A[rows, j])
+
+
+def _ratios(r: Fraction, num: Limbs, den: Limbs) -> list[Fraction]:
+    """``r * num / den`` entry by entry, as Fractions."""
+    rn, rd = r.numerator, r.denominator
+    return [Fraction(rn * int(x), rd * int(y)) for x, y in zip(num.to_ints(), den.to_ints())]
 
 
 def _post(

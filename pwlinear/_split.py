@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlinear._bounds import _U, FloatArray, IntArray, _local_bounds
+from pwlinear._exact import to_float
 from pwlinear.network import Network
 
 
@@ -364,7 +365,7 @@ def _split(
         for r, j in enumerate(ranked):
             same = r > 0 and p[sel[ranked[r - 1]]] == p[sel[j]] and exact[ranked[r - 1]] == exact[j]
             tie[sel[j]] = tie[sel[ranked[r - 1]]] if same else r + 1
-        x[sel] = np.clip([_to_float(q) for q in exact], lo[p[sel]], hi[p[sel]])
+        x[sel] = np.clip([to_float(q) for q in exact], lo[p[sel]], hi[p[sel]])
         e[sel] = 2.02 * _U * np.abs(x[sel]) + 1e-300
         e[sel] += np.where(x[sel] == lo[p[sel]], edge_err[p[sel]], 0)
         e[sel] += np.where(x[sel] == hi[p[sel]], edge_err[p[sel] + 1], 0)
@@ -389,10 +390,3 @@ def _insert(
     new[at_point] = x
     parent = np.repeat(np.arange(n_pieces), per_piece + 1)
     return new, parent, at_point, at_edge
-
-
-def _to_float(q: Fraction) -> float:
-    try:
-        return float(q)
-    except OverflowError:
-        return math.copysign(math.inf, q)

@@ -66,8 +66,8 @@ from pwlinear._events import (
     _sorted_events,
     _states,
 )
-from pwlinear._exact import to_fraction
-from pwlinear._split import _insert, _Pieces, _split, _to_float, _Undecided
+from pwlinear._exact import to_float, to_fraction
+from pwlinear._split import _insert, _Pieces, _split, _Undecided
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -420,26 +420,16 @@ def _refine(net: Network, r: Regions, err: FloatArray) -> Regions:
     """``r`` with every boundary whose certified error bound ``err`` exceeds
     :data:`_REFINE` of its size recomputed exactly and correctly rounded.
 
-    A boundary is the crossing :math:`(k - c)/a` of the switching neuron of the lowest
-    layer there; its exact map on the region to the right follows from the states of the
-    layers below it, which do not change at the boundary.
+    The exact boundaries are those of
+    :func:`pwlinear._exact_partition.exact_boundaries`.
     """
     todo = np.flatnonzero(err[1:-1] > _REFINE * np.abs(r.boundaries))
     if todo.size == 0:
         return r
-    from pwlinear._exact_partition import exact_maps
+    from pwlinear._exact_partition import exact_boundaries
 
-    states = r.states
-    causes = [r.switches[b][0] for b in todo]  # sorted: the lowest layer first
     edges = np.append(r.left, r.right[-1])
-    for layer in np.unique([c[0] for c in causes]):
-        mine = [(b, c[1]) for b, c in zip(todo, causes) if c[0] == layer]
-        rows = np.array([b + 1 for b, _ in mine])
-        a, c = exact_maps(net, [s[rows] for s in states[:layer]], int(layer), rows.size)
-        knots = net.activations[layer].exact[0]
-        for q, (b, j) in enumerate(mine):
-            k = min(int(states[layer][b, j]), int(states[layer][b + 1, j]))
-            edges[b + 1] = _to_float((knots[k] - c[q, j]) / a[q, j])
+    edges[todo + 1] = [to_float(x) for x in exact_boundaries(net, r.states, todo)]
     return replace(r, left=edges[:-1], right=edges[1:])
 
 
@@ -643,7 +633,7 @@ def regions(
     try:
         edges, A, C, kink, inactive, dense, events, err = _float_partition(network, lo, hi, cols)
     except _Undecided:
-        return _exact_regions(network, lo, hi, cols, floats=True)
+        return _rounded(_exact_regions(network, lo, hi, cols))
     r = _regions(network, edges, A, C, kink, inactive, dense, events, cols)
     return _refine(network, r, err)
 
@@ -661,12 +651,11 @@ def _exact_result(network: Network, lo: Any, hi: Any, cols: IntArray) -> Regions
         else:
             r = _regions(network, edges, A, C, kink, inactive, dense, events, cols)
             return _exact_values(network, r, lo, hi, cols)
-    return _exact_regions(network, lo, hi, cols, floats=False)
+    return _exact_regions(network, lo, hi, cols)
 
 
 def _rounded(r: Regions) -> Regions:
     """``r`` (exact) with its region ends, slopes and intercepts correctly rounded."""
-    from pwlinear._exact_partition import to_float
 
     def floats(a: NDArray[Any]) -> FloatArray:
         return np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape)
@@ -709,7 +698,7 @@ def _floats_are_exact(net: Network, lo: Any, hi: Any) -> bool:
     """Whether the network's exact weights, its activations' exact knots, slopes and
     offsets, and the interval's ends are all floats, so that the float partition
     partitions the exact problem."""
-    ends = all(math.isinf(v) or Fraction(_to_float(v)) == v for v in (lo, hi))
+    ends = all(math.isinf(v) or Fraction(to_float(v)) == v for v in (lo, hi))
     return ends and _cached(net, "floats_are_exact", _weights_are_floats)
 
 
@@ -739,20 +728,18 @@ def _exact_values(net: Network, r: Regions, lo: Any, hi: Any, cols: IntArray) ->
     return _regions(net, edges, A, C, kink, r.n_inactive, r._dense_states, r._events, cols)
 
 
-def _exact_regions(network: Network, lo: Any, hi: Any, cols: IntArray, floats: bool) -> Regions:
+def _exact_regions(network: Network, lo: Any, hi: Any, cols: IntArray) -> Regions:
     """The regions from the exact partition (:mod:`pwlinear._exact_partition`), which
-    decides every comparison exactly where float cannot; their values as floats when
-    ``floats``.  The float path falls back to it where its bounds cannot decide, and
-    the tests use it as the independent oracle of ``exact=True``."""
-    from pwlinear._exact_partition import exact_partition, to_float
+    decides every comparison exactly where float cannot.  The float path falls back to it
+    (rounded) where its bounds cannot decide, and the tests use it as the independent
+    oracle of ``exact=True``."""
+    from pwlinear._exact_partition import exact_partition
 
     ep = exact_partition(network, lo, hi, cols)
-    edges, A, C = ep.edges, ep.slope, ep.intercept
-    if floats:
-        edges, A, C = (
-            np.array([to_float(v) for v in a.reshape(-1)]).reshape(a.shape) for a in (edges, A, C)
-        )
-    return _regions(network, edges, A, C, ep.kink, ep.inactive, ep.states, ep.events, cols)
+    return _regions(
+        network, ep.edges, ep.slope, ep.intercept, ep.kink, ep.inactive, ep.states,
+        ep.events, cols,
+    )  # fmt: skip
 
 
 def breakpoints(

@@ -87,7 +87,7 @@ def exact_oracle(
     from pwlinear.analysis import _exact_regions, _prepare
 
     network, lo, hi, cols = _prepare(net, interval, output, True)
-    return _exact_regions(network, lo, hi, cols, floats=False)
+    return _exact_regions(network, lo, hi, cols)
 
 
 def assert_exactly_equal(a: pl.Regions, b: pl.Regions) -> None:
