@@ -174,13 +174,19 @@ def _piece_relu_like(
     return -1 if doubt else n_cross
 
 
+def _np_sort(keys: Any) -> Any:
+    """numpy's sort (vectorised; far faster than a compiled radix or merge sort)."""
+    return np.sort(keys)
+
+
 @numba.njit(cache=True)
 def _argsort(x: Any) -> Any:
-    """Stable argsort of float64 values: insertion sort for a few, merge sort for some,
-    else an LSD radix sort by bytes of order-preserving integer keys (three times faster
-    than merge sort on 65536 values; ``-0.0`` sorts as ``0.0`` throughout)."""
+    """Stable argsort of float64 values (``-0.0`` sorts as ``0.0``): insertion sort for a
+    few, merge sort for some, else numpy's sort of order-preserving integer keys with each
+    value's index in the low bits, then an insertion pass over the values that the
+    truncated keys could not tell apart (they differ in those low bits only)."""
     n = x.size
-    if 16 < n < 2048:
+    if 16 < n < 512:
         return np.argsort(x, kind="mergesort")
     order = np.arange(n)
     if n <= 16:
@@ -193,34 +199,43 @@ def _argsort(x: Any) -> Any:
                 b -= 1
             order[b + 1] = j
         return order
-    keys = (x + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
     sign = np.uint64(1) << np.uint64(63)
-    keys = np.where(keys & sign, ~keys, keys | sign)
-    count = np.zeros((8, 256), np.int64)  # every byte's histogram in one pass
+    bits = np.uint64(1)
+    while (np.uint64(1) << bits) < np.uint64(n):
+        bits += np.uint64(1)
+    low = (np.uint64(1) << bits) - np.uint64(1)
+    keys = (x + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    packed = np.empty(n, np.uint64)
     for a in range(n):
         k = keys[a]
-        for b in range(8):
-            count[b, (k >> np.uint64(8 * b)) & np.uint64(255)] += 1
-    keys2 = np.empty(n, np.uint64)
-    order2 = np.empty(n, np.int64)
-    for b in range(8):
-        if count[b].max() == n:  # every key has this byte alike
+        packed[a] = ((~k if k & sign else k | sign) & ~low) | np.uint64(a)
+    with numba.objmode(ranked="uint64[:]"):
+        ranked = _np_sort(packed)
+    xs = np.empty(n)
+    for t in range(n):
+        order[t] = np.int64(ranked[t] & low)
+        xs[t] = x[order[t]] + 0.0
+    for t in range(1, n):  # stable: only a strictly greater value moves up
+        v = xs[t]
+        if not v < xs[t - 1]:
             continue
-        pos = np.empty(256, np.int64)
-        total = 0
-        for d in range(256):
-            pos[d] = total
-            total += count[b, d]
-        sh = np.uint64(8 * b)
-        for a in range(n):
-            k = keys[a]
-            d = (k >> sh) & np.uint64(255)
-            keys2[pos[d]] = k
-            order2[pos[d]] = order[a]
-            pos[d] += 1
-        keys, keys2 = keys2, keys
-        order, order2 = order2, order
+        j = order[t]
+        b = t - 1
+        while b >= 0 and xs[b] > v:
+            xs[b + 1] = xs[b]
+            order[b + 1] = order[b]
+            b -= 1
+        xs[b + 1] = v
+        order[b + 1] = j
     return order
+
+
+@numba.njit(cache=True)
+def _permute(v: Any, order: Any, start: int, buf: Any) -> None:
+    """``v[start:start + order.size] = v[order]``, through the work array ``buf``."""
+    for t in range(order.size):
+        buf[t] = v[order[t]]
+    v[start : start + order.size] = buf[: order.size]
 
 
 @numba.njit(cache=True)
@@ -238,8 +253,11 @@ def _split_layer(
     inside each piece with their error bounds.
 
     ``EA``, ``EC``: per-neuron error bounds of the maps, one row for all pieces or one per
-    piece.  Returns ``s_right, p, i, m, x, e, bad``: piece, neuron and knot of each
-    crossing, its point and bound, and the pieces that are undecided.
+    piece.  Returns ``s_right, p, i, m, x, e, ga, gc, bad``: piece, neuron and knot of
+    each crossing, its point and bound, the neuron's slope and intercept on its piece, and
+    the pieces that are undecided.  The slopes and intercepts are gathered here, in
+    crossing order, so that later passes read them in sequence: read by neuron in crossing
+    order, they stall on memory in a wide layer.
     """
     P, n = A.shape
     U = 2.0**-53
@@ -268,11 +286,9 @@ def _split_layer(
                 n_cross += abs(s_left[q, j] - s_right[q, j])
         count[q + 1] = count[q] + n_cross
     total = count[P]
-    p = np.empty(total, np.int64)
-    i = np.empty(total, np.int64)
-    m = np.empty(total, np.int64)
-    x = np.empty(total)
-    e = np.empty(total)
+    p, i, m = np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64)
+    buf = np.empty(0)
+    x, e, ga, gc = np.empty(total), np.empty(total), np.empty(total), np.empty(total)
     for q in range(P):
         start, stop = count[q], count[q + 1]
         if start == stop:
@@ -302,19 +318,22 @@ def _split_layer(
                     err += edge_err[q]
                 if v == hi:
                     err += edge_err[q + 1]
-                p[t], i[t], m[t], x[t], e[t] = q, j, k, v, err
+                p[t], i[t], m[t], x[t], e[t], ga[t], gc[t] = q, j, k, v, err, a, c
                 t += 1
         if stop - start > 1:  # sort by position (stable), then certify the order
             order = _argsort(x[start:stop]) + start
-            i[start:stop] = i[order]
-            m[start:stop] = m[order]
-            x[start:stop] = x[order]
-            e[start:stop] = e[order]
+            if buf.size < order.size:
+                buf = np.empty(order.size)
+            for v in (x, e, ga, gc):  # one array at a time: each gather's reads stay
+                _permute(v, order, start, buf)  # within the reach of the TLB
+            _permute(i, order, start, buf.view(np.int64))
+            if knots.size > 1:  # else every knot index is 0
+                _permute(m, order, start, buf.view(np.int64))
             if certify:
                 for t in range(start + 1, stop):
                     if not x[t] - x[t - 1] > e[t] + e[t - 1]:
                         bad[q] = True
-    return s_right, p, i, m, x, e, bad
+    return s_right, p, i, m, x, e, ga, gc, bad
 
 
 @numba.njit(cache=True)
@@ -327,6 +346,8 @@ def _children(
     m: Any,
     x: Any,
     e: Any,
+    ga: Any,
+    gc: Any,
     edges: Any,
     edge_err: Any,
     slopes: Any,
@@ -371,7 +392,7 @@ def _children(
             S2[r] = s
         while t < E and p[t] == q:
             j = i[t]
-            up = A[q, j] > 0.0
+            up = ga[t] > 0.0
             so = m[t] if up else m[t] + 1
             sn = m[t] + 1 if up else m[t]
             edges2[r + 1], err2[r + 1] = x[t], e[t]
@@ -383,8 +404,8 @@ def _children(
             if every_child:
                 post[r] = post[r - 1]
                 post[R + r] = post[R + r - 1]
-                post[r, j] = slopes[sn] * A[q, j]
-                post[R + r, j] = slopes[sn] * C[q, j] + offsets[sn]
+                post[r, j] = slopes[sn] * ga[t]
+                post[R + r, j] = slopes[sn] * gc[t] + offsets[sn]
                 S2[r] = s
             old[t], new[t] = so, sn
             t += 1
@@ -397,8 +418,8 @@ def _children(
 def _running_outputs(
     FA: Any,
     FC: Any,
-    A: Any,
-    C: Any,
+    ga: Any,
+    gc: Any,
     WT: Any,
     p: Any,
     i: Any,
@@ -416,22 +437,29 @@ def _running_outputs(
     n_out = WT.shape[1]
     A_out = np.empty((P + E, n_out))
     C_out = np.empty((P + E, n_out))
-    r = 0
-    t = 0
-    for q in range(P):
-        A_out[r] = FA[q]
-        C_out[r] = FC[q]
-        while t < E and p[t] == q:
-            j = i[t]
-            ds = slopes[new[t]] - slopes[old[t]]
-            da = ds * A[q, j]
-            dc = ds * C[q, j] + (offsets[new[t]] - offsets[old[t]])
-            r += 1
-            for h in range(n_out):
-                A_out[r, h] = A_out[r - 1, h] + da * WT[j, h]
-                C_out[r, h] = C_out[r - 1, h] + dc * WT[j, h]
-            t += 1
-        r += 1
+    for t in range(E):  # the switches' weights, by neuron in crossing order: a loop of its
+        for h in range(n_out):  # own, so that many reads are in flight at once
+            A_out[t + p[t] + 1, h] = WT[i[t], h]
+    first = np.ones(P + E, np.bool_)  # the regions that begin a parent
+    for t in range(E):  # each switch's effect, in the row of the region it begins
+        r = t + p[t] + 1
+        first[r] = False
+        ds = slopes[new[t]] - slopes[old[t]]
+        da = ds * ga[t]
+        dc = ds * gc[t] + (offsets[new[t]] - offsets[old[t]])
+        for h in range(n_out):
+            C_out[r, h] = dc * A_out[r, h]
+            A_out[r, h] = da * A_out[r, h]
+    q = 0
+    for r in range(P + E):  # then the running sums
+        if first[r]:
+            A_out[r] = FA[q]
+            C_out[r] = FC[q]
+            q += 1
+            continue
+        for h in range(n_out):
+            A_out[r, h] = A_out[r - 1, h] + A_out[r, h]
+            C_out[r, h] = C_out[r - 1, h] + C_out[r, h]
     return A_out, C_out
 
 
@@ -506,8 +534,8 @@ def _sweep(
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
-    A = a0.copy().reshape((1, n))
-    C = c0.copy().reshape((1, n))
+    A = a0.reshape((1, n))  # read only
+    C = c0.reshape((1, n))
     edges = np.array([lo, hi])
     edge_err = np.zeros(2)
     inactive = np.zeros(1, np.int64)
@@ -523,14 +551,18 @@ def _sweep(
         if not certify:
             EA[:] = 0.0
             EC[:] = 0.0
-        s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
+        s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
+            A, C, edges, edge_err, EA, EC, kn, certify
+        )
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
             own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, a0, c0, g_own)
             EA, EC = np.empty((A.shape[0], n)), np.empty((A.shape[0], n))
             EA[:], EC[:] = ea_all[h_off - n : h_off], ec_all[h_off - n : h_off]
             EA[bad], EC[bad] = own_a, own_c
-            s_right, p, i, m, x, e, bad = _split_layer(A, C, edges, edge_err, EA, EC, kn, certify)
+            s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
+                A, C, edges, edge_err, EA, EC, kn, certify
+            )
         if bad.any():
             none = np.zeros(0, np.int64)
             return (
@@ -538,7 +570,7 @@ def _sweep(
                 none, none, none, none, none, edge_err,
             )  # fmt: skip
         post, edges2, err2, parent, inactive, S2, old, new = _children(
-            A, C, s_right, p, i, m, x, e, edges, edge_err,
+            A, C, s_right, p, i, m, x, e, ga, gc, edges, edge_err,
             slopes[k], offsets[k], active[k], inactive, k < L - 1,
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
@@ -559,7 +591,7 @@ def _sweep(
         if k < L - 1:
             A, C = FA, FC
             continue
-        A_out, C_out = _running_outputs(FA, FC, A, C, WT, p, i, old, new, slopes[k], offsets[k])
+        A_out, C_out = _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k])
         region = np.arange(p.size) + p + 1  # the region each switch begins
         # breakpoints: a single switch that changes the slope and reaches an output
         kink = np.zeros(parent.size - 1, np.bool_)
