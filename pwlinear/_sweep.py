@@ -721,7 +721,8 @@ def partition_sweep(
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
     flat, ea, ec, g_own, kink_bound, splits = _cached(net, "sweep_args", _kernel_args)
-    reaches = _cached(net, f"sweep_reaches_{cols.tolist()}", lambda n: _reaches(n, cols))
+    key = f"sweep_reaches_{cols.size}_{cols[0]}"  # cols: every output, or one
+    reaches = _cached(net, key, lambda n: _reaches(n, cols))
     a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
     lo, hi = float(lo), float(hi)
     out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, certify)

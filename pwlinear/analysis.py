@@ -559,7 +559,14 @@ def _prepare(
             v if math.isinf(v) else to_fraction(e, "interval") for v, e in zip((lo, hi), interval)
         )
     out = check_output(output, network.n_outputs)
-    return network, lo, hi, np.arange(network.n_outputs) if out is None else np.array([out])
+    cols = _cached(network, "all_outputs", _all_outputs)
+    return network, lo, hi, cols if out is None else np.array([out])
+
+
+def _all_outputs(net: Network) -> IntArray:
+    cols = np.arange(net.n_outputs)
+    cols.flags.writeable = False
+    return cols
 
 
 def regions(
@@ -677,15 +684,18 @@ def _regions(
     events: _Events | None,
     cols: IntArray,
 ) -> Regions:
-    """A :class:`Regions` of a partition's parts, with the slopes of the outputs ``cols``."""
-    A, C = np.ascontiguousarray(A[:, cols]), np.ascontiguousarray(C[:, cols])
+    """A :class:`Regions` of a partition's parts (fresh arrays, which it keeps as they are:
+    the region ends are views of ``edges``), with the slopes of the outputs ``cols`` (every
+    output, or one)."""
+    if cols.size != A.shape[1]:
+        A, C = A[:, cols], C[:, cols]
     if A.shape[1] == 1:
-        A, C = A[:, 0].copy(), C[:, 0].copy()
+        A, C = A[:, 0], C[:, 0]
     return Regions(
-        edges[:-1].copy(),
-        edges[1:].copy(),
-        A,
-        C,
+        edges[:-1],
+        edges[1:],
+        np.ascontiguousarray(A),
+        np.ascontiguousarray(C),
         kink,
         inactive,
         network.activations,
