@@ -564,9 +564,9 @@ def _prepare(
 
 
 def _all_outputs(net: Network) -> IntArray:
-    cols = np.arange(net.n_outputs)
-    cols.flags.writeable = False
-    return cols
+    """Every output column's index (kept writeable: numba compiles read-only arrays
+    apart)."""
+    return np.arange(net.n_outputs)
 
 
 def regions(
