@@ -517,13 +517,15 @@ def _sweep(
     hi: float,
     reaches: Any,
     cols: Any,
-    kink_bound: Any,
+    kink_chain: Any,
     certify: bool,
 ) -> tuple[Any, ...]:
     """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`, with
     the first hidden layer's slopes and intercepts ``a0, c0`` (the net's own, or those of
     a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
-    hidden neuron, concatenated.
+    hidden neuron, concatenated; ``kink_chain``: twice the all-active absolute chain of
+    each output slope, which the bound on a slope difference across a boundary of an
+    earlier layer multiplies.
 
     Returns ``[status, retried]`` (status 0: done; 1: a state or an order that even a
     piece's own bounds cannot decide; retried: pieces split again with their own bounds),
@@ -598,6 +600,12 @@ def _sweep(
         kink = np.zeros(parent.size - 1, np.bool_)
         for t in range(p.size):
             kink[region[t] - 1] = reaches[i[t]] and slopes[k, new[t]] != slopes[k, old[t]]
+        # boundaries of earlier layers: the bound of pwlinear.analysis._partition on both
+        # sides' output slopes, gamma of the chain's rounded operations (a first layer of
+        # one input column) and the running sums', times 2 + 2k for the switches' terms
+        n_ops = 3 + np.sum(widths[1:-1] + 2) + 2 * np.bincount(p, minlength=FA.shape[0]).max()
+        nu = (n_ops + 4) * 2.0**-53
+        kink_bound = nu / (1.0 - nu) * (2 + 2 * max(n_knots[k], 1)) * kink_chain
         n_open = 0
         undecided = np.empty(parent.size, np.int64)
         for b in range(parent.size - 1):  # a boundary of an earlier layer
@@ -627,11 +635,11 @@ def _sweep_many(
     g_own: float,
     reaches: Any,
     cols: Any,
-    kink_bound: Any,
+    kink_chain: Any,
     refine: float,
 ) -> tuple[Any, Any]:
     """:func:`_sweep` on ``[0, 1]`` for every row of ``a0, c0`` (the first layers of
-    segments, with their bounds in the rows of ``ea_all, ec_all, kink_bound``): all the
+    segments, with their bounds in the rows of ``ea_all, ec_all, kink_chain``): all the
     breakpoints, flat, and how many each segment has (-1 for a segment that needs the
     settling path, or a breakpoint whose error bound exceeds ``refine`` of its size)."""
     S = a0.shape[0]
@@ -640,7 +648,7 @@ def _sweep_many(
     for s in range(S):
         out = _sweep(
             net, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
-            reaches, cols, kink_bound[s], True,
+            reaches, cols, kink_chain[s], True,
         )  # fmt: skip
         points = out[1][1:-1][out[4]]
         loose = out[-1][1:-1][out[4]] > refine * np.abs(points)
@@ -660,8 +668,10 @@ def _sweep_many(
 def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...]:
     """What :func:`_sweep` takes of ``net`` along lines whose first layers are the rows of
     ``a0, c0``: the flat arrays of :func:`_flat`, per row the network-wide bounds of every
-    hidden neuron (the first layer's maps are exact) and of the output slopes, and the
-    factor of the bounds of a piece's own (:func:`pwlinear._bounds._local_bounds`).
+    hidden neuron (the first layer's maps are exact) and twice the output slopes' absolute
+    chains (with room for rounding; the sweep multiplies them by the :math:`\\gamma` of its
+    running sums), and the factor of the bounds of a piece's own
+    (:func:`pwlinear._bounds._local_bounds`).
 
     The bounds are those of :func:`pwlinear._bounds._layer_bounds`, :math:`\\gamma_{N+4}`
     times the all-active absolute chains, with the rounded operations :math:`N` of a
@@ -670,7 +680,7 @@ def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...
     chains, out_chain = _chains(net, np.abs(a0), np.abs(c0))
     ea = np.concatenate([np.zeros_like(a0)] + [1.01 * g * a for a, _ in chains[1:]], axis=1)
     ec = np.concatenate([np.zeros_like(c0)] + [1.01 * g * c for _, c in chains[1:]], axis=1)
-    return _cached(net, "sweep_flat", _flat), ea, ec, 1.01 * g, 2.03 * g * out_chain
+    return _cached(net, "sweep_flat", _flat), ea, ec, 1.01 * g, 2.03 * out_chain
 
 
 def _flat(net: Network) -> tuple[Any, ...]:
@@ -705,9 +715,9 @@ def _kernel_args(net: Network) -> tuple[Any, ...]:
     """:func:`segment_args` for the network's own first layer, with where each hidden
     layer's states lie among the columns the sweep returns; computed once per network."""
     W0, b0 = net.layers[0]
-    flat, ea, ec, g_own, kink_bound = segment_args(net, W0[:, 0][None, :], b0[None, :])
+    flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
     ends = np.cumsum((0, *net.hidden_widths[:-1]))
-    return flat, ea[0], ec[0], g_own, kink_bound[0], list(zip(ends[:-1], ends[1:]))
+    return flat, ea[0], ec[0], g_own, kink_chain[0], list(zip(ends[:-1], ends[1:]))
 
 
 def partition_sweep(
@@ -720,12 +730,12 @@ def partition_sweep(
 
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
-    flat, ea, ec, g_own, kink_bound, splits = _cached(net, "sweep_args", _kernel_args)
+    flat, ea, ec, g_own, kink_chain, splits = _cached(net, "sweep_args", _kernel_args)
     key = f"sweep_reaches_{cols.size}_{cols[0]}"  # cols: every output, or one
     reaches = _cached(net, key, lambda n: _reaches(n, cols))
     a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
     lo, hi = float(lo), float(hi)
-    out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, certify)
+    out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify)
     info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
     if info[0]:
         raise SweepUndecided("a state or an order within its piece's own bound")

@@ -146,11 +146,11 @@ def breakpoints_many(
         except ImportError:  # numba missing: one analysis per segment
             pass
         else:
-            net_flat, ea, ec, g_own, kink_bound = segment_args(network, a0, c0)
+            net_flat, ea, ec, g_own, kink_chain = segment_args(network, a0, c0)
             if _all_moderate(network, a0, c0):
                 reaches = _reaches(network, cols)
                 flat, counts = _sweep_many(
-                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_bound, _REFINE
+                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_chain, _REFINE
                 )
     result = np.split(flat, np.cumsum(np.maximum(counts, 0))[:-1]) if counts.size else []
     for s in np.flatnonzero(counts < 0):  # the settling path, segment by segment
