@@ -27,12 +27,26 @@ def _gamma(n: Any) -> Any:
     return nu / (1.0 - nu)
 
 
-def _abs_chain(net: Network, dense: list[NDArray[Any]], rows: IntArray) -> FloatArray:
+def _path_table(table: NDArray[Any]) -> FloatArray:
+    """``out[f, s]``: :math:`|t_f|` plus the total variation of ``table`` from entry ``f``
+    to entry ``s`` -- the absolute values of a neuron's terms in a map carried by running
+    sums from a piece's first child (state ``f``) to a later one (state ``s``): the first
+    child's term and one per knot crossed in between.  ``|t_s|`` where ``f == s``."""
+    t = np.asarray(table, dtype=np.float64)
+    steps = np.concatenate(([0.0], np.cumsum(np.abs(np.diff(t)))))
+    return np.abs(t)[:, None] + np.abs(steps[None, :] - steps[:, None])  # type: ignore[no-any-return]
+
+
+def _abs_chain(
+    net: Network, dense: list[NDArray[Any]], firsts: list[NDArray[Any]], rows: IntArray
+) -> FloatArray:
     """Per region, :math:`|W_L| \\bar s_{L-1} |W_{L-1}| |s_{L-2}| \\cdots |s_1| |w_1|`, the sum of
-    absolute values of every term of the output slope (rows: region indices)."""
+    absolute values of every term of the output slope (rows: region indices), with each
+    hidden layer's slopes taken along the running sums from the states ``firsts`` of the
+    piece's first sibling (:func:`_path_table`)."""
     v = np.broadcast_to(np.abs(net.layers[0][0][:, 0]), (rows.size, net.layers[0][0].shape[0]))
-    for act, s, (W, _) in zip(net.activations, dense, net.layers[1:-1]):
-        v = (np.abs(act.slopes)[s[rows]] * v) @ np.abs(W).T
+    for act, s, f, (W, _) in zip(net.activations, dense, firsts, net.layers[1:-1]):
+        v = (_path_table(act.slopes)[f[rows], s[rows]] * v) @ np.abs(W).T
     return (net.activations[-1].max_abs_slope * v) @ np.abs(net.layers[-1][0]).T  # type: ignore[no-any-return]
 
 
@@ -82,19 +96,47 @@ def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray, tuple[floa
 
 
 def _local_bounds(
-    net: Network, dense: list[NDArray[Any]], rows: IntArray
+    net: Network, dense: list[NDArray[Any]], firsts: list[NDArray[Any]], rows: IntArray
 ) -> tuple[FloatArray, FloatArray]:
     """For the pieces ``rows``, per neuron of the layer after ``dense``: the error bounds of
-    :func:`_layer_bounds` with each piece's own activation slopes (exact zeros stay zero)."""
+    :func:`_layer_bounds` with each piece's own activation slopes and offsets, taken along
+    the running sums from the states ``firsts`` of its first sibling (:func:`_path_table`;
+    exact zeros stay zero)."""
     g = _gamma(_n_ops(net) + 4) * 1.01
     W0, b0 = net.layers[0]
     a_abs = np.broadcast_to(np.abs(W0[:, 0]), (rows.size, W0.shape[0]))
     c_abs = np.broadcast_to(np.abs(b0), (rows.size, W0.shape[0]))
-    for act, s, (W, b) in zip(net.activations, dense, net.layers[1:]):
-        sl = np.abs(act.slopes)[s[rows]]
+    for act, s, f, (W, b) in zip(net.activations, dense, firsts, net.layers[1:]):
+        sl = _path_table(act.slopes)[f[rows], s[rows]]
+        off = _path_table(act.offsets)[f[rows], s[rows]]
         a_abs = (sl * a_abs) @ np.abs(W).T
-        c_abs = (sl * c_abs + np.abs(act.offsets)[s[rows]]) @ np.abs(W).T + np.abs(b)
+        c_abs = (sl * c_abs + off) @ np.abs(W).T + np.abs(b)
     return g * a_abs, g * c_abs
+
+
+def _running_scale(net: Network, sums: int, layers: int) -> float:
+    """The factor on the bounds of :func:`_layer_bounds` (and :func:`_local_bounds`) once
+    the first ``layers`` hidden layers have carried their later children by running sums
+    of ``sums`` more rounded operations :math:`M`, rank-one updates from each piece's first
+    child: :math:`f\\,\\gamma_{N+4+M} / \\gamma_{N+4}`.
+
+    A child's computed map is a sum of the first child's product terms and of one term per
+    switch before it, so :math:`\\gamma` counts :math:`M` more operations; the absolute
+    values of those terms exceed the chain's by at most :math:`f - 1` times, as a neuron
+    crosses at most its :math:`K` knots in a piece, each changing its slope (offset) by at
+    most :math:`\\max s - \\min s` against the chain's :math:`\\max |s|`.  The input
+    errors propagate as through the product, so the factor does not compound over layers.
+    """
+    if sums == 0:
+        return 1.0
+    f = 1.0
+    for act in net.activations[:layers]:
+        for table in (act.slopes, act.offsets):
+            top = float(np.abs(table).max())
+            if top > 0.0:
+                f = max(f, 1.0 + act.knots.size * float(table.max() - table.min()) / top)
+    n = _n_ops(net)
+    return float(f * _gamma(n + 4 + sums) / _gamma(n + 4) * (1.0 + 1e-12))
 
 
 def _moderate_range(net: Network, limit: float = 1e150) -> bool:

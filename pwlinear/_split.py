@@ -166,16 +166,21 @@ def _vertex_states(
 class _Pieces:
     """What settling one hidden layer's undecided comparisons needs: the network, the
     layer, the earlier layers' states on each piece, and the edges with what made each
-    one (layer, neuron, knot; -1 for the ends of the interval)."""
+    one (layer, neuron, knot; -1 for the ends of the interval), the states of each
+    piece's first sibling in the earlier layers, and the factor on the bounds from the
+    running sums before (:func:`pwlinear._bounds._running_scale`)."""
 
     net: Network
     layer: int
     dense: list[NDArray[Any]]
     edges: FloatArray
     cause: IntArray
+    firsts: list[NDArray[Any]]  # per earlier layer, the states of each piece's first sibling
+    scale: float = 1.0  # of the bounds, for the running sums of the layers before
 
     def local_bounds(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
-        return _local_bounds(self.net, self.dense, rows)
+        ea, ec = _local_bounds(self.net, self.dense, self.firsts, rows)
+        return (ea, ec) if self.scale == 1.0 else (self.scale * ea, self.scale * ec)
 
     def maps(self, rows: IntArray, layer: int | None = None) -> tuple[Any, Any]:
         """Exact slopes and intercepts of a layer's pre-activations on pieces ``rows``."""
@@ -283,7 +288,11 @@ def _split(
         nonlocal ea, ec
         b = None
         if bounds is not None:
-            b = pieces.local_bounds(rows) if own else (at(ea, rows), at(ec, rows))
+            b = (at(ea, rows), at(ec, rows))
+            if own:  # both bound the error: the smaller does (a piece's own bounds take the
+                # slopes along the running sums, which can exceed the network's largest)
+                own_a, own_c = pieces.local_bounds(rows)
+                b = (np.minimum(own_a, b[0]), np.minimum(own_c, b[1]))
         args = (A[rows], C[rows])
         s_right[rows], ok_r = _end_states(*args, lo[rows], edge_err[:-1][rows], knots, b, 1)
         s_left[rows], ok_l = _end_states(*args, hi[rows], edge_err[1:][rows], knots, b, -1)

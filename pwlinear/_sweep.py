@@ -8,13 +8,15 @@ first, neuron by neuron only where that one is in doubt), divides out the
 crossings of the neurons whose states differ, sorts them inside their piece
 and certifies their order.  A second pass lays out the children: edges and
 their error bounds, states, and the post-activations
-:math:`s \\odot a` and :math:`s \\odot c + o` of every child (each neuron's
-slope and offset on its piece), which one matrix product maps through the
-next layer; in the last hidden layer each parent's first region gets its
-output maps from a product and every further region from running sums of the
-switches' effects.  That is the arithmetic of
-:func:`pwlinear.analysis._partition`, so the same bounds hold and the results
-agree to the last bit.
+:math:`s \\odot a` and :math:`s \\odot c + o` of each parent's first child
+(each neuron's slope and offset on its piece), which one matrix product maps
+through the next layer; every further child gets its maps from running sums
+of the switches' effects, a rank-one update each (in the last hidden layer,
+its output maps).  The bounds of the next layers grow by the running sums'
+operations (:func:`pwlinear._bounds._running_scale`), and a piece's own
+bounds take each neuron's slopes along the sums from its first sibling.
+That is the arithmetic of :func:`pwlinear.analysis._partition`, so the same
+bounds hold and the results agree to the last bit.
 
 Pieces that the network-wide bounds cannot decide are tried again with their
 own bounds; what is still undecided raises :class:`SweepUndecided`, and
@@ -357,16 +359,15 @@ def _children(
     inactive: Any,
     every_child: bool,
 ) -> tuple[Any, ...]:
-    """The pieces after splitting at the sorted crossings: post-activations stacked as
-    ``[slopes; intercepts]`` for one matrix product (of every child, or with
-    ``every_child=False`` of each parent's first child only), edges and their error bounds,
-    parents, inactive counts, states (of every child, when ``every_child``), and each
-    crossing's old and new state.  Across a crossing only the flipping neuron changes."""
+    """The pieces after splitting at the sorted crossings: the post-activations of each
+    parent's first child stacked as ``[slopes; intercepts]`` for one matrix product, edges
+    and their error bounds, parents, inactive counts, states (of every child, when
+    ``every_child``), and each crossing's old and new state.  Across a crossing only the
+    flipping neuron changes: :func:`_running_outputs` carries the later children."""
     P, n = A.shape
     E = p.size
     R = P + E
-    n_post = R if every_child else P
-    post = np.empty((2 * n_post, n))
+    post = np.empty((2 * P, n))
     S2 = np.empty((R if every_child else 0, n), np.int8)
     edges2 = np.empty(R + 1)
     err2 = np.empty(R + 1)
@@ -381,11 +382,10 @@ def _children(
     for q in range(P):
         s[:] = s_right[q]
         off = inactive[q]
-        row = r if every_child else q
         for j in range(n):
             sl = slopes[s[j]]
-            post[row, j] = sl * A[q, j]
-            post[n_post + row, j] = sl * C[q, j] + offsets[s[j]]
+            post[q, j] = sl * A[q, j]
+            post[P + q, j] = sl * C[q, j] + offsets[s[j]]
             off += 1 - active[s[j]]
         parent[r] = q
         inactive2[r] = off
@@ -403,10 +403,6 @@ def _children(
             parent[r] = q
             inactive2[r] = off
             if every_child:
-                post[r] = post[r - 1]
-                post[R + r] = post[R + r - 1]
-                post[r, j] = slopes[sn] * ga[t]
-                post[R + r, j] = slopes[sn] * gc[t] + offsets[sn]
                 S2[r] = s
             old[t], new[t] = so, sn
             t += 1
@@ -429,10 +425,11 @@ def _running_outputs(
     slopes: Any,
     offsets: Any,
 ) -> tuple[Any, Any]:
-    """Output slopes and intercepts of every region of the last hidden layer: each
-    parent's first region from the product ``FA, FC``, then running sums of each switch's
-    effect :math:`W_{:,i}\\,\\Delta s\\, a_i` and :math:`W_{:,i}(\\Delta s\\, c_i +
-    \\Delta o)` -- as :func:`pwlinear._events._accumulate` sums them."""
+    """The next layer's slopes and intercepts on every child of a layer's pieces (the
+    outputs, on every region of the last hidden layer): each parent's first child from the
+    product ``FA, FC``, then running sums of each switch's effect
+    :math:`W_{:,i}\\,\\Delta s\\, a_i` and :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, a
+    rank-one update -- as :func:`pwlinear._events._segmented_cumsum` sums them."""
     P = FA.shape[0]
     E = p.size
     n_out = WT.shape[1]
@@ -465,9 +462,44 @@ def _running_outputs(
 
 
 @numba.njit(cache=True)
+def _running_scale(n_ops: int, sums: int, n_knots: Any, slopes: Any, offsets: Any) -> float:
+    """The factor on the bounds of :mod:`pwlinear._bounds` (:math:`\\gamma_{N+4}` times the
+    all-active absolute chains) once the layers so far have carried their later children
+    by running sums, with ``sums`` more rounded operations :math:`M`:
+    :math:`f\\,\\gamma_{N+4+M} / \\gamma_{N+4}`.  The switches' terms add at most
+    :math:`f - 1` times the chain's own terms: a neuron crosses at most its :math:`K` knots
+    in a piece, each changing its slope by at most :math:`\\max s - \\min s` against the
+    chain's :math:`\\max |s|` (its offset likewise).  See
+    :func:`pwlinear._bounds._running_scale`, which this mirrors."""
+    if sums == 0:
+        return 1.0
+    f = 1.0
+    for k in range(n_knots.size):
+        for table in (slopes[k, : n_knots[k] + 1], offsets[k, : n_knots[k] + 1]):
+            top = np.abs(table).max()
+            if top > 0.0:
+                f = max(f, 1.0 + n_knots[k] * (table.max() - table.min()) / top)
+    u = 2.0**-53
+    g0 = (n_ops + 4) * u / (1.0 - (n_ops + 4) * u)
+    g1 = (n_ops + 4 + sums) * u / (1.0 - (n_ops + 4 + sums) * u)
+    return f * g1 / g0 * (1.0 + 1e-12)
+
+
+@numba.njit(cache=True)
+def _path(table: Any, f: int, s: int) -> float:
+    """:func:`pwlinear._bounds._path_table` for one neuron: ``|table[f]|`` plus the total
+    variation of ``table`` between entries ``f`` and ``s``."""
+    out = abs(table[f])
+    for k in range(min(f, s), max(f, s)):
+        out += abs(table[k + 1] - table[k])
+    return out
+
+
+@numba.njit(cache=True)
 def _own_bounds(
     rows: Any,
     states: Any,
+    firsts: Any,
     layer: int,
     net: tuple[Any, ...],
     a0: Any,
@@ -475,7 +507,8 @@ def _own_bounds(
     g: float,
 ) -> tuple[Any, Any]:
     """:func:`pwlinear._bounds._local_bounds` for pieces ``rows``: :math:`\\gamma` times the
-    absolute chains through each piece's own activation slopes."""
+    absolute chains through each piece's own activation slopes, taken along the running
+    sums from the states ``firsts`` of its first sibling."""
     wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _ = net
     n = widths[layer + 1]
     EA = np.empty((rows.size, n))
@@ -488,13 +521,14 @@ def _own_bounds(
             n_in, n_out = widths[j + 1], widths[j + 2]
             WT = wt[w_off[j + 1] : w_off[j + 2]].reshape((n_in, n_out))
             st = states[rows[r], col : col + n_in]
+            fs = firsts[rows[r], col : col + n_in]
             col += n_in
             na = np.zeros(n_out)
             nc = np.abs(bias[b_off[j + 1] : b_off[j + 2]])
             for h in range(n_in):
-                sl = abs(slopes[j, st[h]])
+                sl = _path(slopes[j], fs[h], st[h])
                 va = sl * a_abs[h]
-                vc = sl * c_abs[h] + abs(offsets[j, st[h]])
+                vc = sl * c_abs[h] + _path(offsets[j], fs[h], st[h])
                 for o in range(n_out):
                     w = abs(WT[h, o])
                     na[o] += va * w
@@ -543,13 +577,17 @@ def _sweep(
     edge_err = np.zeros(2)
     inactive = np.zeros(1, np.int64)
     states = np.zeros((1, 0), np.int8)
+    firsts = np.zeros((1, 0), np.int8)  # the states of each piece's first sibling
     h_off = 0
     retried = 0
+    n_ops = 3 + np.sum(widths[1:-1] + 2)  # rounded operations of the chain (one input)
+    sums = 0  # and of the running sums of the layers so far
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
-        EA = ea_all[h_off : h_off + n].copy().reshape((1, n))
-        EC = ec_all[h_off : h_off + n].copy().reshape((1, n))
+        scale = _running_scale(n_ops, sums, n_knots[:k], slopes[:k], offsets[:k])
+        EA = scale * ea_all[h_off : h_off + n].reshape((1, n))
+        EC = scale * ec_all[h_off : h_off + n].reshape((1, n))
         h_off += n
         if not certify:
             EA[:] = 0.0
@@ -559,10 +597,13 @@ def _sweep(
         )
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
-            own_a, own_c = _own_bounds(np.nonzero(bad)[0], states, k, net, a0, c0, g_own)
+            rows = np.nonzero(bad)[0]
+            own_a, own_c = _own_bounds(rows, states, firsts, k, net, a0, c0, scale * g_own)
             EA, EC = np.empty((A.shape[0], n)), np.empty((A.shape[0], n))
-            EA[:], EC[:] = ea_all[h_off - n : h_off], ec_all[h_off - n : h_off]
-            EA[bad], EC[bad] = own_a, own_c
+            EA[:], EC[:] = scale * ea_all[h_off - n : h_off], scale * ec_all[h_off - n : h_off]
+            # both bound the error, so the smaller does: own bounds take each neuron's
+            # slopes along the running sums, which can exceed the network's largest
+            EA[bad], EC[bad] = np.minimum(own_a, EA[bad]), np.minimum(own_c, EC[bad])
             s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
                 A, C, edges, edge_err, EA, EC, kn, certify
             )
@@ -584,17 +625,21 @@ def _sweep(
         FC += bias[b_off[k + 1] : b_off[k + 2]]
         width, dense_layer = states.shape[1], k < L - 1  # the last layer adds no column
         merged = np.empty((parent.size, width + n * dense_layer), np.int8)
+        merged_firsts = np.empty_like(merged)
         if merged.shape[1]:
             for r in range(parent.size):
                 merged[r, :width] = states[parent[r]]
+                merged_firsts[r, :width] = firsts[parent[r]]
                 if dense_layer:
                     merged[r, width:] = S2[r]
-        states = merged
+                    merged_firsts[r, width:] = s_right[parent[r]]
+        states, firsts = merged, merged_firsts
         edges, edge_err = edges2, err2
-        if k < L - 1:
-            A, C = FA, FC
-            continue
         A_out, C_out = _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k])
+        if k < L - 1:
+            sums += np.bincount(p, minlength=FA.shape[0]).max() + 2
+            A, C = A_out, C_out
+            continue
         region = np.arange(p.size) + p + 1  # the region each switch begins
         # breakpoints: a single switch that changes the slope and reaches an output
         kink = np.zeros(parent.size - 1, np.bool_)
@@ -603,8 +648,8 @@ def _sweep(
         # boundaries of earlier layers: the bound of pwlinear.analysis._partition on both
         # sides' output slopes, gamma of the chain's rounded operations (a first layer of
         # one input column) and the running sums', times 2 + 2k for the switches' terms
-        n_ops = 3 + np.sum(widths[1:-1] + 2) + 2 * np.bincount(p, minlength=FA.shape[0]).max()
-        nu = (n_ops + 4) * 2.0**-53
+        n_last = 2 * np.bincount(p, minlength=FA.shape[0]).max()
+        nu = (n_ops + sums + n_last + 4) * 2.0**-53
         kink_bound = nu / (1.0 - nu) * (2 + 2 * max(n_knots[k], 1)) * kink_chain
         n_open = 0
         undecided = np.empty(parent.size, np.int64)

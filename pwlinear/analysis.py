@@ -55,6 +55,7 @@ from pwlinear._bounds import (
     _layer_bounds,
     _moderate_range,
     _n_ops,
+    _running_scale,
 )
 from pwlinear._events import (
     _accumulate,
@@ -299,10 +300,13 @@ def _partition(
     edge_err = np.zeros(2)
     cause = np.full((2, 3), -1)  # what made each edge: (layer, neuron, knot)
     # hidden layers but the last: split, then map the affine pieces through the next layer
+    sums = 0  # rounded operations of the running sums so far (see _bounds._running_scale)
+    firsts: list[NDArray[Any]] = []  # per layer so far, the states of each first sibling
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
+        scale = _running_scale(net, sums, li)
         s_right, s_left, p, i, k, x, e, tie = _split(
-            A, C, edges, edge_err, act.knots, None if bounds is None else bounds[li],
-            _Pieces(net, li, dense, edges, cause),
+            A, C, edges, edge_err, act.knots, _scaled(bounds, li, scale),
+            _Pieces(net, li, dense, edges, cause, firsts, scale),
         )  # fmt: skip
         if tie.any() and np.any((x[1:] == x[:-1]) & (p[1:] == p[:-1]) & (tie[1:] == tie[:-1])):
             raise _Undecided("simultaneous switches before the last hidden layer")
@@ -320,19 +324,32 @@ def _partition(
         step[first[1:]] -= (s_left - s_right)[:-1]
         s = s_right[parent] + np.cumsum(step, axis=0, dtype=np.int8)
         dense = [d[parent] for d in dense]
+        firsts = [f[parent] for f in firsts] + [s_right[parent]]
         inactive = inactive[parent]
         dense.append(s)
         inactive = inactive + _n_inactive(act, s)
-        A, C = _next_maps(act, s, A[parent], C[parent], W, b)
+        # the next layer's maps: a product on each piece's first child, then a rank-one
+        # update across each crossing (only the flipping neuron changes), summed in order
+        FA, FC = _next_maps(act, s[first], A, C, W, b)
+        a, c = A[p, i], C[p, i]
+        up = a > 0
+        old, new = np.where(up, k, k + 1), np.where(up, k + 1, k)
+        dslope = act.slopes[new] - act.slopes[old]
+        w = W.T[i]
+        dA = (dslope * a)[:, None] * w
+        dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * w
+        sums += int(np.bincount(p, minlength=first.size).max(initial=0)) + 2
+        A, C = _running_sums(FA, dA, first, child, p), _running_sums(FC, dC, first, child, p)
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
     act = acts[-1]
     W_out, b_out = net.layers[-1]
     lo_e, hi_e = edges[:-1], edges[1:]
     if dense:
+        scale = _running_scale(net, sums, len(acts) - 1)
         s0, _, p, i, k, x, e, tie = _split(
-            A, C, edges, edge_err, act.knots, None if bounds is None else bounds[-1],
-            _Pieces(net, len(acts) - 1, dense, edges, cause),
+            A, C, edges, edge_err, act.knots, _scaled(bounds, -1, scale),
+            _Pieces(net, len(acts) - 1, dense, edges, cause, firsts, scale),
         )  # fmt: skip
     else:
         # one hidden layer: every crossing is (k - b_i) / w_i of exact inputs, so the few
@@ -373,6 +390,7 @@ def _partition(
         s0=_small_int(s0), parent=region_parent, region=event_region, neuron=i, old=old, new=new
     )
     dense = [s[region_parent] for s in dense]
+    firsts = [f[region_parent] for f in firsts]
 
     # which boundaries are breakpoints: certified float tests, exact where undecided
     n_b = new_edges.size - 2
@@ -399,18 +417,48 @@ def _partition(
     parent_b = np.flatnonzero(~is_group)
     dAp = np.abs(A_out[parent_b + 1][:, cols] - A_out[parent_b][:, cols])
     k_max = max(act.knots.size, 1)
-    g = _gamma(_n_ops(net) + 2 * int(n_groups.max(initial=0)) + 4) * (2 + 2 * k_max)
+    g = _gamma(_n_ops(net) + sums + 2 * int(n_groups.max(initial=0)) + 4) * (2 + 2 * k_max)
     glob = g * _cached(net, "abs_chain_max", _abs_chain_max)[cols]
     sure_p = (dAp > 2.0 * glob).any(axis=1)
     open_p = parent_b[~sure_p]
     if open_p.size:
-        local = g * _abs_chain(net, dense, np.r_[open_p, open_p + 1])[:, cols]
+        local = g * _abs_chain(net, dense, firsts, np.r_[open_p, open_p + 1])[:, cols]
         sure_local = (dAp[~sure_p] > local[: open_p.size] + local[open_p.size :]).any(axis=1)
         sure_p[np.flatnonzero(~sure_p)[sure_local]] = True
         open_p = parent_b[~sure_p]
     kink[parent_b] = sure_p
     _settle_kinks(net, cols, kink, dense, events, open_p, (open_groups, starts, size, group_b))
     return new_edges, A_out, C_out, kink, inactive, tuple(dense), events, new_err
+
+
+def _scaled(bounds: Any, layer: int, scale: float) -> Any:
+    """The bounds of hidden layer ``layer`` (None without bounds) times ``scale``."""
+    if bounds is None or scale == 1.0:
+        return None if bounds is None else bounds[layer]
+    ea, ec, top = bounds[layer]
+    return scale * ea, scale * ec, tuple(scale * v for v in top)
+
+
+def _running_sums(
+    first: FloatArray, steps: FloatArray, first_rows: IntArray, rows: IntArray, parent: IntArray
+) -> FloatArray:
+    """Rows ``first`` at ``first_rows``, then for each step (row ``rows[t]`` of a child of
+    ``parent[t]``, in order) the row before it plus the step: running sums restarted in
+    every parent, each added in the same order as :func:`pwlinear._sweep._running_outputs`
+    adds them.  Summed level by level (the k-th later child of every parent at once), so
+    that memory stays that of the result."""
+    out = np.empty((first.shape[0] + steps.shape[0], first.shape[1]))
+    out[first_rows] = first
+    out[rows] = steps
+    if first.shape[0] == 1:  # one parent: a plain running sum
+        return np.cumsum(out, axis=0, out=out)  # type: ignore[no-any-return]
+    rank = rows - first_rows[parent]  # 1 for a parent's second child, ...
+    order = np.argsort(rank, kind="stable")
+    cuts = np.searchsorted(rank[order], np.arange(1, int(rank.max(initial=0)) + 2))
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        at = rows[order[lo:hi]]
+        out[at] = out[at - 1] + out[at]
+    return out
 
 
 _REFINE = 2.0**-8  # float boundaries whose certified relative error bound exceeds this

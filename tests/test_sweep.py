@@ -120,12 +120,19 @@ def test_own_bounds_equal_the_numpy_local_bounds(net: pl.Network) -> None:
     states = np.concatenate(dense, axis=1) if dense else np.zeros((len(r), 0), np.int8)
     rows = np.arange(len(r))
     g = _sweep._kernel_args(net)[3]
-    for layer in range(1, len(net.activations)):
-        a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
-        ea, ec = _sweep._own_bounds(rows, np.ascontiguousarray(states), layer, flat, a0, c0, g)
-        ea_np, ec_np = _local_bounds(net, dense[:layer], rows)
-        np.testing.assert_allclose(ea, ea_np, rtol=1e-12, atol=0)
-        np.testing.assert_allclose(ec, ec_np, rtol=1e-12, atol=0)
+    # first siblings: the piece's own states, and some other state of each neuron
+    others = [(d + 1) % (act.knots.size + 1) for d, act in zip(dense, net.activations)]
+    for firsts in (dense, others):
+        joined = np.concatenate(firsts, axis=1) if dense else states
+        for layer in range(1, len(net.activations)):
+            a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
+            ea, ec = _sweep._own_bounds(
+                rows, np.ascontiguousarray(states), np.ascontiguousarray(joined.astype(np.int8)),
+                layer, flat, a0, c0, g,
+            )  # fmt: skip
+            ea_np, ec_np = _local_bounds(net, dense[:layer], firsts[:layer], rows)
+            np.testing.assert_allclose(ea, ea_np, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(ec, ec_np, rtol=1e-12, atol=0)
 
 
 @given(
@@ -236,3 +243,56 @@ def test_breakpoints_many_with_huge_first_layers_settles_each() -> None:
     got = pl.breakpoints_many(net, starts, ends)
     for t, a, b in zip(got, starts, ends):
         np.testing.assert_array_equal(t, pl.breakpoints(pl.restrict(net, a, b), (0.0, 1.0)))
+
+
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=6),
+    st.integers(1, 3),
+    st.randoms(use_true_random=False),
+)
+def test_running_sums_add_each_step_in_order(counts: list, width: int, rnd: object) -> None:
+    # analysis._running_sums (level by level) against the plain loop of _running_outputs
+    rng = np.random.default_rng(rnd.randrange(2**32))  # type: ignore[attr-defined]
+    first = rng.standard_normal((len(counts), width)) * 10.0 ** rng.integers(-8, 8, (1, width))
+    steps = rng.standard_normal((sum(counts), width))
+    parent = np.repeat(np.arange(len(counts)), counts)
+    first_rows = np.cumsum([0] + [c + 1 for c in counts[:-1]])
+    rows = np.concatenate([r + 1 + np.arange(c) for r, c in zip(first_rows, counts)]).astype(int)
+    expected = np.empty((len(counts) + steps.shape[0], width))
+    t = 0
+    for q, c in enumerate(counts):
+        r = first_rows[q]
+        expected[r] = first[q]
+        for _ in range(c):
+            expected[r + 1] = expected[r] + steps[t]
+            r, t = r + 1, t + 1
+    got = analysis._running_sums(first, steps, first_rows, rows, parent)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_path_table_is_the_slopes_met_along_the_way() -> None:
+    from pwlinear._bounds import _path_table
+
+    t = np.array([0.0, 1.0, -0.5, 0.25])
+    table = _path_table(t)
+    for f in range(4):
+        for s in range(4):
+            lo, hi = min(f, s), max(f, s)
+            expected = abs(t[f]) + sum(abs(t[k + 1] - t[k]) for k in range(lo, hi))
+            assert table[f, s] == expected
+            assert _sweep._path(t, f, s) == expected
+
+
+def test_saturated_hardtanh_pieces_are_flat_not_crossing() -> None:
+    # both first-layer neurons saturate on the last piece, so the next layer is exactly
+    # constant there; its running-sum map keeps a rounding residue, which the bounds along
+    # the sums (not the piece's own zero slopes) must leave undecided for exact settlement
+    layers = [
+        (np.array([[0.17780938], [-0.18682449]]), np.array([0.64042265, 0.10490012])),
+        (np.array([[-0.53566937, 0.36159505]]), np.array([1.30400005])),
+        (np.array([[1.33937474]]), np.array([-0.70373524])),
+    ]
+    net = pl.Network(layers, [pl.activations.hardtanh(), pl.activations.relu()])
+    r = pl.regions(net)
+    assert_structures_equal(r, exact_oracle(net, None))
+    assert len(r) == 5
