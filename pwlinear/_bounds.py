@@ -1,9 +1,12 @@
 """Rigorous bounds on the rounding errors of the float partition.
 
 Every slope and intercept of a neuron on a piece is computed by a chain of
-matrix products; Higham's :math:`\\gamma_n = nu/(1 - nu)` times the same chain
-in absolute values bounds its error.  Network-wide bounds use every
-activation at its largest slope; per-piece bounds use the piece's own states.
+matrix products and running sums (rank-one updates from a piece's first child);
+Higham's :math:`\\gamma_n = nu/(1 - nu)` times the same chain in absolute values
+bounds its error.  Network-wide bounds use every activation at its largest
+slope, times :func:`_running_scale` for the running sums; per-piece bounds use
+each neuron's slopes along the sums from the piece's first sibling to its own
+states (:func:`_path_table`).
 """
 
 from __future__ import annotations
