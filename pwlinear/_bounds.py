@@ -117,11 +117,27 @@ def _local_bounds(
     return g * a_abs, g * c_abs
 
 
+def _running_factors(net: Network) -> FloatArray:
+    """Per hidden layer ``k``, the factor :math:`f` of :func:`_running_scale` for running
+    sums over the layers before ``k``: :math:`1 + \\max K (\\max t - \\min t) / \\max |t|`
+    over their activations' slope and offset tables ``t`` (:math:`K` knots)."""
+    f = [1.0]
+    for act in net.activations[:-1]:
+        g = f[-1]
+        for table in (act.slopes, act.offsets):
+            top = float(np.abs(table).max())
+            if top > 0.0:
+                g = max(g, 1.0 + act.knots.size * float(table.max() - table.min()) / top)
+        f.append(g)
+    return np.array(f)
+
+
 def _running_scale(net: Network, sums: int, layers: int) -> float:
     """The factor on the bounds of :func:`_layer_bounds` (and :func:`_local_bounds`) once
     the first ``layers`` hidden layers have carried their later children by running sums
     of ``sums`` more rounded operations :math:`M`, rank-one updates from each piece's first
-    child: :math:`f\\,\\gamma_{N+4+M} / \\gamma_{N+4}`.
+    child: :math:`f\\,\\gamma_{N+4+M} / \\gamma_{N+4}` (:math:`f` of
+    :func:`_running_factors`).
 
     A child's computed map is a sum of the first child's product terms and of one term per
     switch before it, so :math:`\\gamma` counts :math:`M` more operations; the absolute
@@ -132,12 +148,7 @@ def _running_scale(net: Network, sums: int, layers: int) -> float:
     """
     if sums == 0:
         return 1.0
-    f = 1.0
-    for act in net.activations[:layers]:
-        for table in (act.slopes, act.offsets):
-            top = float(np.abs(table).max())
-            if top > 0.0:
-                f = max(f, 1.0 + act.knots.size * float(table.max() - table.min()) / top)
+    f = float(_cached(net, "running_factors", _running_factors)[layers])
     n = _n_ops(net)
     return float(f * _gamma(n + 4 + sums) / _gamma(n + 4) * (1.0 + 1e-12))
 

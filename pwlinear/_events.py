@@ -55,22 +55,27 @@ def _segmented_cumsum(
     first: NDArray[Any], steps: NDArray[Any], step_parent: IntArray, n_steps: IntArray
 ) -> NDArray[Any]:
     """Running sums restarted in each parent: parent ``p`` yields ``first[p]`` then
-    ``first[p] + steps[g0]``, ... over its own steps, all parents concatenated."""
+    ``first[p] + steps[g0]``, ... over its own steps, all parents concatenated (float or
+    exact integers alike).  Each row is the row before it plus its step, added in the
+    order of :func:`pwlinear._sweep._running_outputs`; level by level (the k-th step of
+    every parent at once), so that memory stays that of the result."""
     n = first.shape[0]
+    out = np.empty((n + steps.shape[0],) + first.shape[1:], dtype=np.result_type(first, steps))
+    start = np.cumsum(n_steps + 1) - (n_steps + 1)  # the row of each parent's first
+    rows = np.arange(step_parent.size) + step_parent + 1  # the row of each step
+    rank = rows - start[step_parent]  # 1 for a parent's first step, ...
+    out[start] = first
+    out[rows] = steps
     if n == 1:  # one parent (always so for one hidden layer): a plain running sum
-        both = np.concatenate([first, steps])
-        if both.ndim == 2 and both.shape[1] == 1:  # numpy sums (n, 1) columns slowly
-            return np.cumsum(both[:, 0])[:, None]
-        return np.cumsum(both, axis=0)  # type: ignore[no-any-return]
-    width = int(n_steps.max(initial=0)) + 1
-    pad = np.zeros((n, width) + first.shape[1:], dtype=np.result_type(first, steps))
-    pad[:, 0] = first
-    start = np.cumsum(n_steps) - n_steps
-    rank = np.arange(step_parent.size) - start[step_parent] + 1
-    pad[step_parent, rank] = steps
-    np.cumsum(pad, axis=1, out=pad)
-    valid = np.arange(width) <= n_steps[:, None]
-    return pad[valid]
+        if out.ndim == 2 and out.shape[1] == 1:  # numpy sums (n, 1) columns slowly
+            return np.cumsum(out[:, 0])[:, None]
+        return np.cumsum(out, axis=0)  # type: ignore[no-any-return]
+    order = np.argsort(rank, kind="stable")
+    cuts = np.searchsorted(rank[order], np.arange(1, int(rank.max(initial=0)) + 2))
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        at = rows[order[lo:hi]]
+        out[at] = out[at - 1] + out[at]
+    return out
 
 
 def _accumulate(

@@ -42,6 +42,7 @@ from pwlinear._bounds import (
     _chains,
     _gamma,
     _n_ops,
+    _running_factors,
 )
 from pwlinear._events import _Events
 from pwlinear.network import Network
@@ -462,27 +463,10 @@ def _running_outputs(
 
 
 @numba.njit(cache=True)
-def _running_scale(n_ops: int, sums: int, n_knots: Any, slopes: Any, offsets: Any) -> float:
-    """The factor on the bounds of :mod:`pwlinear._bounds` (:math:`\\gamma_{N+4}` times the
-    all-active absolute chains) once the layers so far have carried their later children
-    by running sums, with ``sums`` more rounded operations :math:`M`:
-    :math:`f\\,\\gamma_{N+4+M} / \\gamma_{N+4}`.  The switches' terms add at most
-    :math:`f - 1` times the chain's own terms: a neuron crosses at most its :math:`K` knots
-    in a piece, each changing its slope by at most :math:`\\max s - \\min s` against the
-    chain's :math:`\\max |s|` (its offset likewise).  See
-    :func:`pwlinear._bounds._running_scale`, which this mirrors."""
-    if sums == 0:
-        return 1.0
-    f = 1.0
-    for k in range(n_knots.size):
-        for table in (slopes[k, : n_knots[k] + 1], offsets[k, : n_knots[k] + 1]):
-            top = np.abs(table).max()
-            if top > 0.0:
-                f = max(f, 1.0 + n_knots[k] * (table.max() - table.min()) / top)
-    u = 2.0**-53
-    g0 = (n_ops + 4) * u / (1.0 - (n_ops + 4) * u)
-    g1 = (n_ops + 4 + sums) * u / (1.0 - (n_ops + 4 + sums) * u)
-    return f * g1 / g0 * (1.0 + 1e-12)
+def _gamma_jit(n: int) -> float:
+    """:func:`pwlinear._bounds._gamma`, compiled."""
+    nu = n * 2.0**-53
+    return nu / (1.0 - nu)
 
 
 @numba.njit(cache=True)
@@ -509,7 +493,7 @@ def _own_bounds(
     """:func:`pwlinear._bounds._local_bounds` for pieces ``rows``: :math:`\\gamma` times the
     absolute chains through each piece's own activation slopes, taken along the running
     sums from the states ``firsts`` of its first sibling."""
-    wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _ = net
+    wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _, _ = net
     n = widths[layer + 1]
     EA = np.empty((rows.size, n))
     EC = np.empty((rows.size, n))
@@ -568,7 +552,7 @@ def _sweep(
     layer but the last side by side, and the last layer's switch events (states at each
     parent's left end, parent of each region, region each switch begins, neuron, old and
     new state), and a bound on each edge's rounding error."""
-    wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active = net
+    wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
     A = a0.reshape((1, n))  # read only
@@ -585,7 +569,10 @@ def _sweep(
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
-        scale = _running_scale(n_ops, sums, n_knots[:k], slopes[:k], offsets[:k])
+        scale = 1.0  # the bounds grow by the running sums so far (_bounds._running_scale)
+        if sums:
+            scale = running[k] * _gamma_jit(n_ops + 4 + sums) / _gamma_jit(n_ops + 4)
+            scale *= 1.0 + 1e-12
         EA = scale * ea_all[h_off : h_off + n].reshape((1, n))
         EC = scale * ec_all[h_off : h_off + n].reshape((1, n))
         h_off += n
@@ -636,8 +623,9 @@ def _sweep(
         states, firsts = merged, merged_firsts
         edges, edge_err = edges2, err2
         A_out, C_out = _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k])
+        longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
-            sums += np.bincount(p, minlength=FA.shape[0]).max() + 2
+            sums += longest + 2
             A, C = A_out, C_out
             continue
         region = np.arange(p.size) + p + 1  # the region each switch begins
@@ -648,9 +636,8 @@ def _sweep(
         # boundaries of earlier layers: the bound of pwlinear.analysis._partition on both
         # sides' output slopes, gamma of the chain's rounded operations (a first layer of
         # one input column) and the running sums', times 2 + 2k for the switches' terms
-        n_last = 2 * np.bincount(p, minlength=FA.shape[0]).max()
-        nu = (n_ops + sums + n_last + 4) * 2.0**-53
-        kink_bound = nu / (1.0 - nu) * (2 + 2 * max(n_knots[k], 1)) * kink_chain
+        g = _gamma_jit(n_ops + sums + 2 * longest + 4)
+        kink_bound = g * (2 + 2 * max(n_knots[k], 1)) * kink_chain
         n_open = 0
         undecided = np.empty(parent.size, np.int64)
         for b in range(parent.size - 1):  # a boundary of an earlier layer
@@ -730,8 +717,8 @@ def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...
 
 def _flat(net: Network) -> tuple[Any, ...]:
     """The network as the kernel's flat arrays: every ``W.T`` and bias concatenated with
-    their offsets, the widths, and the activations' knots, slopes, offsets and active flags
-    padded to the most knots."""
+    their offsets, the widths, the activations' knots, slopes, offsets and active flags
+    padded to the most knots, and the factors of :func:`pwlinear._bounds._running_factors`."""
     wts = [np.ascontiguousarray(W.T, dtype=np.float64).reshape(-1) for W, _ in net.layers]
     bs = [np.asarray(b, dtype=np.float64) for _, b in net.layers]
     acts = net.activations
@@ -753,6 +740,7 @@ def _flat(net: Network) -> tuple[Any, ...]:
         tables[0],
         tables[1],
         tables[2].astype(np.int64),
+        _cached(net, "running_factors", _running_factors),
     )
 
 

@@ -63,6 +63,7 @@ from pwlinear._events import (
     _Events,
     _place_exactly,
     _placed,
+    _segmented_cumsum,
     _small_int,
     _sorted_events,
     _states,
@@ -331,15 +332,10 @@ def _partition(
         # the next layer's maps: a product on each piece's first child, then a rank-one
         # update across each crossing (only the flipping neuron changes), summed in order
         FA, FC = _next_maps(act, s[first], A, C, W, b)
-        a, c = A[p, i], C[p, i]
-        up = a > 0
-        old, new = np.where(up, k, k + 1), np.where(up, k + 1, k)
-        dslope = act.slopes[new] - act.slopes[old]
-        w = W.T[i]
-        dA = (dslope * a)[:, None] * w
-        dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * w
-        sums += int(np.bincount(p, minlength=first.size).max(initial=0)) + 2
-        A, C = _running_sums(FA, dA, first, child, p), _running_sums(FC, dC, first, child, p)
+        _, _, _, dA, dC = _switch_effects(act, A, C, p, i, k, W)
+        n_steps = np.bincount(p, minlength=first.size)
+        sums += int(n_steps.max(initial=0)) + 2
+        A, C = _segmented_cumsum(FA, dA, p, n_steps), _segmented_cumsum(FC, dC, p, n_steps)
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
     act = acts[-1]
@@ -361,14 +357,7 @@ def _partition(
             p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
         e = 2.02 * _U * np.abs(x)  # (k - b) / w of exact inputs, rounded twice
         s0 = _small_int(_states(A, C, t, lo_e, act.knots))
-    at = p * A.shape[1] + i
-    a, c = np.take(A, at), np.take(C, at)
-    up = a > 0
-    old = np.where(up, k, k + 1)
-    new = np.where(up, k + 1, k)
-    dslope = act.slopes[new] - act.slopes[old]
-    dA = (dslope * a)[:, None] * W_out.T[i]
-    dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * W_out.T[i]
+    old, new, dslope, dA, dC = _switch_effects(act, A, C, p, i, k, W_out)
     first = (
         np.concatenate(([True], (x[1:] != x[:-1]) | (tie[1:] != tie[:-1]) | (p[1:] != p[:-1])))
         if x.size
@@ -431,34 +420,31 @@ def _partition(
     return new_edges, A_out, C_out, kink, inactive, tuple(dense), events, new_err
 
 
+def _switch_effects(
+    act: Activation, A: FloatArray, C: FloatArray, p: IntArray, i: IntArray, k: IntArray,
+    W: FloatArray,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
+    """For switches of neurons ``i`` across knots ``k`` inside pieces ``p`` (maps ``A, C``):
+    the old and new states, the slope change and the effect on the next layer's slopes
+    and intercepts, :math:`W_{:,i}\\,\\Delta s\\, a_i` and
+    :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, one row per switch."""
+    at = p * A.shape[1] + i
+    a, c = np.take(A, at), np.take(C, at)
+    up = a > 0
+    old, new = np.where(up, k, k + 1), np.where(up, k + 1, k)
+    dslope = act.slopes[new] - act.slopes[old]
+    w = W.T[i]
+    dA = (dslope * a)[:, None] * w
+    dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * w
+    return old, new, dslope, dA, dC
+
+
 def _scaled(bounds: Any, layer: int, scale: float) -> Any:
     """The bounds of hidden layer ``layer`` (None without bounds) times ``scale``."""
     if bounds is None or scale == 1.0:
         return None if bounds is None else bounds[layer]
     ea, ec, top = bounds[layer]
     return scale * ea, scale * ec, tuple(scale * v for v in top)
-
-
-def _running_sums(
-    first: FloatArray, steps: FloatArray, first_rows: IntArray, rows: IntArray, parent: IntArray
-) -> FloatArray:
-    """Rows ``first`` at ``first_rows``, then for each step (row ``rows[t]`` of a child of
-    ``parent[t]``, in order) the row before it plus the step: running sums restarted in
-    every parent, each added in the same order as :func:`pwlinear._sweep._running_outputs`
-    adds them.  Summed level by level (the k-th later child of every parent at once), so
-    that memory stays that of the result."""
-    out = np.empty((first.shape[0] + steps.shape[0], first.shape[1]))
-    out[first_rows] = first
-    out[rows] = steps
-    if first.shape[0] == 1:  # one parent: a plain running sum
-        return np.cumsum(out, axis=0, out=out)  # type: ignore[no-any-return]
-    rank = rows - first_rows[parent]  # 1 for a parent's second child, ...
-    order = np.argsort(rank, kind="stable")
-    cuts = np.searchsorted(rank[order], np.arange(1, int(rank.max(initial=0)) + 2))
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        at = rows[order[lo:hi]]
-        out[at] = out[at - 1] + out[at]
-    return out
 
 
 _REFINE = 2.0**-8  # float boundaries whose certified relative error bound exceeds this

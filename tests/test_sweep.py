@@ -15,6 +15,7 @@ from test_exact import assert_structures_equal, degenerate_nets, exact_oracle
 import pwlinear as pl
 from pwlinear import _sweep, analysis
 from pwlinear._bounds import _cached, _local_bounds, _moderate_range
+from pwlinear._events import _segmented_cumsum
 
 ACTIVATIONS = [
     "relu",
@@ -251,13 +252,12 @@ def test_breakpoints_many_with_huge_first_layers_settles_each() -> None:
     st.randoms(use_true_random=False),
 )
 def test_running_sums_add_each_step_in_order(counts: list, width: int, rnd: object) -> None:
-    # analysis._running_sums (level by level) against the plain loop of _running_outputs
+    # _events._segmented_cumsum (level by level) against the plain loop of _running_outputs
     rng = np.random.default_rng(rnd.randrange(2**32))  # type: ignore[attr-defined]
     first = rng.standard_normal((len(counts), width)) * 10.0 ** rng.integers(-8, 8, (1, width))
     steps = rng.standard_normal((sum(counts), width))
     parent = np.repeat(np.arange(len(counts)), counts)
     first_rows = np.cumsum([0] + [c + 1 for c in counts[:-1]])
-    rows = np.concatenate([r + 1 + np.arange(c) for r, c in zip(first_rows, counts)]).astype(int)
     expected = np.empty((len(counts) + steps.shape[0], width))
     t = 0
     for q, c in enumerate(counts):
@@ -266,7 +266,7 @@ def test_running_sums_add_each_step_in_order(counts: list, width: int, rnd: obje
         for _ in range(c):
             expected[r + 1] = expected[r] + steps[t]
             r, t = r + 1, t + 1
-    got = analysis._running_sums(first, steps, first_rows, rows, parent)
+    got = _segmented_cumsum(first, steps, parent, np.array(counts))
     np.testing.assert_array_equal(got, expected)
 
 
