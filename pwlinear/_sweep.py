@@ -480,6 +480,37 @@ def _path(table: Any, f: int, s: int) -> float:
 
 
 @numba.njit(cache=True)
+def _compose(
+    rows: Any, layer: int, chain: Any, parents: Any, first: Any, with_firsts: bool
+) -> tuple[Any, Any]:
+    """The states of hidden layers ``0 .. layer - 1`` side by side on the pieces ``rows``
+    of hidden layer ``layer``, and (``with_firsts``) those of each piece's first sibling
+    at every split.
+
+    ``chain[j]``: the states of layer ``j`` on the children of its split;
+    ``parents[j]``: each child's parent there; ``first[j]``: each parent's first child.
+    Each layer keeps only its own states, and pieces are composed by following their
+    parents back, so that no layer copies the states of the layers before it."""
+    width = 0
+    for j in range(layer):
+        width += chain[j].shape[1]
+    states = np.empty((rows.size, width), np.int8)
+    firsts = np.empty((rows.size if with_firsts else 0, width), np.int8)
+    anc = rows.copy()
+    col = width
+    for j in range(layer - 1, -1, -1):
+        S, par, fst = chain[j], parents[j], first[j]
+        n = S.shape[1]
+        col -= n
+        for r in range(rows.size):
+            states[r, col : col + n] = S[anc[r]]
+            if with_firsts:
+                firsts[r, col : col + n] = S[fst[par[anc[r]]]]
+            anc[r] = par[anc[r]]
+    return states, firsts
+
+
+@numba.njit(cache=True)
 def _own_bounds(
     rows: Any,
     states: Any,
@@ -492,7 +523,8 @@ def _own_bounds(
 ) -> tuple[Any, Any]:
     """:func:`pwlinear._bounds._local_bounds` for pieces ``rows``: :math:`\\gamma` times the
     absolute chains through each piece's own activation slopes, taken along the running
-    sums from the states ``firsts`` of its first sibling."""
+    sums from the states ``firsts`` of its first sibling (row ``r`` of ``states`` and
+    ``firsts`` belongs to piece ``rows[r]``)."""
     wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _, _ = net
     n = widths[layer + 1]
     EA = np.empty((rows.size, n))
@@ -504,8 +536,8 @@ def _own_bounds(
         for j in range(layer):
             n_in, n_out = widths[j + 1], widths[j + 2]
             WT = wt[w_off[j + 1] : w_off[j + 2]].reshape((n_in, n_out))
-            st = states[rows[r], col : col + n_in]
-            fs = firsts[rows[r], col : col + n_in]
+            st = states[r, col : col + n_in]
+            fs = firsts[r, col : col + n_in]
             col += n_in
             na = np.zeros(n_out)
             nc = np.abs(bias[b_off[j + 1] : b_off[j + 2]])
@@ -560,8 +592,9 @@ def _sweep(
     edges = np.array([lo, hi])
     edge_err = np.zeros(2)
     inactive = np.zeros(1, np.int64)
-    states = np.zeros((1, 0), np.int8)
-    firsts = np.zeros((1, 0), np.int8)  # the states of each piece's first sibling
+    chain = numba.typed.List.empty_list(numba.int8[:, ::1])  # per layer, as _compose
+    parents = numba.typed.List.empty_list(numba.int64[::1])  # reads them
+    first = numba.typed.List.empty_list(numba.int64[::1])
     h_off = 0
     retried = 0
     n_ops = 3 + np.sum(widths[1:-1] + 2)  # rounded operations of the chain (one input)
@@ -585,6 +618,7 @@ def _sweep(
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
             rows = np.nonzero(bad)[0]
+            states, firsts = _compose(rows, k, chain, parents, first, True)
             own_a, own_c = _own_bounds(rows, states, firsts, k, net, a0, c0, scale * g_own)
             EA, EC = np.empty((A.shape[0], n)), np.empty((A.shape[0], n))
             EA[:], EC[:] = scale * ea_all[h_off - n : h_off], scale * ec_all[h_off - n : h_off]
@@ -596,8 +630,9 @@ def _sweep(
             )
         if bad.any():
             none = np.zeros(0, np.int64)
+            S0 = np.zeros((0, 0), np.int8)
             return (
-                np.array([1, retried]), edges, A, C, bad, none, none, states, states,
+                np.array([1, retried]), edges, A, C, bad, none, none, S0, S0,
                 none, none, none, none, none, edge_err,
             )  # fmt: skip
         post, edges2, err2, parent, inactive, S2, old, new = _children(
@@ -610,17 +645,13 @@ def _sweep(
         FA = both[:n_post]
         FC = both[n_post:]
         FC += bias[b_off[k + 1] : b_off[k + 2]]
-        width, dense_layer = states.shape[1], k < L - 1  # the last layer adds no column
-        merged = np.empty((parent.size, width + n * dense_layer), np.int8)
-        merged_firsts = np.empty_like(merged)
-        if merged.shape[1]:
-            for r in range(parent.size):
-                merged[r, :width] = states[parent[r]]
-                merged_firsts[r, :width] = firsts[parent[r]]
-                if dense_layer:
-                    merged[r, width:] = S2[r]
-                    merged_firsts[r, width:] = s_right[parent[r]]
-        states, firsts = merged, merged_firsts
+        if k < L - 1:  # the last layer's states are its switch events
+            chain.append(S2)
+            parents.append(parent)
+            fst = np.empty(A.shape[0], np.int64)
+            for r in range(parent.size - 1, -1, -1):
+                fst[parent[r]] = r
+            first.append(fst)
         edges, edge_err = edges2, err2
         A_out, C_out = _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k])
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
@@ -650,6 +681,7 @@ def _sweep(
             if certify and not kink[b]:
                 undecided[n_open] = b
                 n_open += 1
+        states, _ = _compose(parent, k, chain, parents, first, False)
         return (
             np.array([0, retried]), edges, A_out, C_out, kink, undecided[:n_open], inactive,
             states, s_right, parent, region, i, old, new, edge_err,
