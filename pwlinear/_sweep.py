@@ -28,6 +28,7 @@ the bound cannot tell apart go to the exact tests of :mod:`pwlinear.analysis`.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numba
@@ -52,6 +53,38 @@ _G2 = 2 * _U / (1 - 2 * _U)
 
 class SweepUndecided(Exception):
     """The sweep's bounds cannot decide a state or an order: use the settling path."""
+
+
+_SCRATCH = threading.local()
+_SCRATCH_MAX = 1 << 19  # floats (4 MiB) per scratch array kept between calls
+_N_SCRATCH = 6  # first children's post-activations, their product, next maps (twice)
+
+
+def _scratch_arrays() -> Any:
+    """This thread's scratch arrays for :func:`_scratch` (a typed list, kept between
+    calls)."""
+    work = getattr(_SCRATCH, "work", None)
+    if work is None:
+        work = numba.typed.List([np.empty(0) for _ in range(_N_SCRATCH)])
+        _SCRATCH.work = work
+    return work
+
+
+@numba.njit(cache=True)
+def _scratch(work: Any, slot: int, rows: int, cols: int) -> Any:
+    """A ``(rows, cols)`` array with undefined contents, for temporaries that do not
+    leave the sweep: a view of scratch array ``slot``, which grows as needed up to
+    :data:`_SCRATCH_MAX` floats (a fresh array beyond that).
+
+    Fresh large arrays cost a page fault per 4 KiB page on first touch (and the
+    allocator returns freed ones to the system, so every call faults again): on virtual
+    machines that took a fifth of a deep net's sweep.  Reuse pays the faults once."""
+    size = rows * cols
+    if size > _SCRATCH_MAX:
+        return np.empty((rows, cols))
+    if work[slot].size < size:
+        work[slot] = np.empty(max(size, 4096))
+    return work[slot][:size].reshape((rows, cols))
 
 
 @numba.njit(cache=True)
@@ -359,16 +392,17 @@ def _children(
     active: Any,
     inactive: Any,
     every_child: bool,
+    post: Any,
 ) -> tuple[Any, ...]:
     """The pieces after splitting at the sorted crossings: the post-activations of each
-    parent's first child stacked as ``[slopes; intercepts]`` for one matrix product, edges
+    parent's first child stacked as ``[slopes; intercepts]`` for one matrix product (in
+    ``post``, of ``2 P`` rows), edges
     and their error bounds, parents, inactive counts, states (of every child, when
     ``every_child``), and each crossing's old and new state.  Across a crossing only the
     flipping neuron changes: :func:`_running_outputs` carries the later children."""
     P, n = A.shape
     E = p.size
     R = P + E
-    post = np.empty((2 * P, n))
     S2 = np.empty((R if every_child else 0, n), np.int8)
     edges2 = np.empty(R + 1)
     err2 = np.empty(R + 1)
@@ -409,7 +443,7 @@ def _children(
             t += 1
         edges2[r + 1], err2[r + 1] = edges[q + 1], edge_err[q + 1]
         r += 1
-    return post, edges2, err2, parent, inactive2, S2, old, new
+    return edges2, err2, parent, inactive2, S2, old, new
 
 
 @numba.njit(cache=True)
@@ -425,8 +459,11 @@ def _running_outputs(
     new: Any,
     slopes: Any,
     offsets: Any,
-) -> tuple[Any, Any]:
-    """The next layer's slopes and intercepts on every child of a layer's pieces (the
+    A_out: Any,
+    C_out: Any,
+) -> None:
+    """The next layer's slopes and intercepts ``A_out, C_out`` (``P + E`` rows) on every
+    child of a layer's pieces (the
     outputs, on every region of the last hidden layer): each parent's first child from the
     product ``FA, FC``, then running sums of each switch's effect
     :math:`W_{:,i}\\,\\Delta s\\, a_i` and :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, a
@@ -434,8 +471,6 @@ def _running_outputs(
     P = FA.shape[0]
     E = p.size
     n_out = WT.shape[1]
-    A_out = np.empty((P + E, n_out))
-    C_out = np.empty((P + E, n_out))
     for t in range(E):  # the switches' weights, by neuron in crossing order: a loop of its
         for h in range(n_out):  # own, so that many reads are in flight at once
             A_out[t + p[t] + 1, h] = WT[i[t], h]
@@ -459,7 +494,6 @@ def _running_outputs(
         for h in range(n_out):
             A_out[r, h] = A_out[r - 1, h] + A_out[r, h]
             C_out[r, h] = C_out[r - 1, h] + C_out[r, h]
-    return A_out, C_out
 
 
 @numba.njit(cache=True)
@@ -569,13 +603,14 @@ def _sweep(
     cols: Any,
     kink_chain: Any,
     certify: bool,
+    work: Any,
 ) -> tuple[Any, ...]:
     """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`, with
     the first hidden layer's slopes and intercepts ``a0, c0`` (the net's own, or those of
     a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
     hidden neuron, concatenated; ``kink_chain``: twice the all-active absolute chain of
     each output slope, which the bound on a slope difference across a boundary of an
-    earlier layer multiplies.
+    earlier layer multiplies; ``work``: the scratch arrays of :func:`_scratch_arrays`.
 
     Returns ``[status, retried]`` (status 0: done; 1: a state or an order that even a
     piece's own bounds cannot decide; retried: pieces split again with their own bounds),
@@ -635,15 +670,17 @@ def _sweep(
                 np.array([1, retried]), edges, A, C, bad, none, none, S0, S0,
                 none, none, none, none, none, edge_err,
             )  # fmt: skip
-        post, edges2, err2, parent, inactive, S2, old, new = _children(
+        P = A.shape[0]
+        post = _scratch(work, 0, 2 * P, n)
+        edges2, err2, parent, inactive, S2, old, new = _children(
             A, C, s_right, p, i, m, x, e, ga, gc, edges, edge_err,
-            slopes[k], offsets[k], active[k], inactive, k < L - 1,
+            slopes[k], offsets[k], active[k], inactive, k < L - 1, post,
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
-        both = post @ WT
-        n_post = both.shape[0] // 2
-        FA = both[:n_post]
-        FC = both[n_post:]
+        both = _scratch(work, 1, 2 * P, n_next)
+        np.dot(post, WT, both)
+        FA = both[:P]
+        FC = both[P:]
         FC += bias[b_off[k + 1] : b_off[k + 2]]
         if k < L - 1:  # the last layer's states are its switch events
             chain.append(S2)
@@ -653,7 +690,12 @@ def _sweep(
                 fst[parent[r]] = r
             first.append(fst)
         edges, edge_err = edges2, err2
-        A_out, C_out = _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k])
+        if k < L - 1:  # the next layer's maps, in scratch arrays other than A's and C's
+            A_out = _scratch(work, 2 + k % 2, parent.size, n_next)
+            C_out = _scratch(work, 4 + k % 2, parent.size, n_next)
+        else:  # the outputs, which leave the sweep
+            A_out, C_out = np.empty((parent.size, n_next)), np.empty((parent.size, n_next))
+        _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out)
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
             sums += longest + 2
@@ -701,6 +743,7 @@ def _sweep_many(
     cols: Any,
     kink_chain: Any,
     refine: float,
+    work: Any,
 ) -> tuple[Any, Any]:
     """:func:`_sweep` on ``[0, 1]`` for every row of ``a0, c0`` (the first layers of
     segments, with their bounds in the rows of ``ea_all, ec_all, kink_chain``): all the
@@ -712,7 +755,7 @@ def _sweep_many(
     for s in range(S):
         out = _sweep(
             net, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
-            reaches, cols, kink_chain[s], True,
+            reaches, cols, kink_chain[s], True, work,
         )  # fmt: skip
         points = out[1][1:-1][out[4]]
         loose = out[-1][1:-1][out[4]] > refine * np.abs(points)
@@ -800,7 +843,8 @@ def partition_sweep(
     reaches = _cached(net, key, lambda n: _reaches(n, cols))
     a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
     lo, hi = float(lo), float(hi)
-    out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify)
+    work = _scratch_arrays()
+    out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, work)
     info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
     if info[0]:
         raise SweepUndecided("a state or an order within its piece's own bound")

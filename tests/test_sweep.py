@@ -80,8 +80,9 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
     reaches = _sweep._reaches(net, cols)
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
     out = _sweep._sweep(
-        flat, a0, c0, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True
-    )
+        flat, a0, c0, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True,
+        _sweep._scratch_arrays(),
+    )  # fmt: skip
     if out[0][0]:
         return
     swept = _sweep.partition_sweep(net, *interval, cols)
@@ -107,6 +108,7 @@ def test_a_deep_net_retries_a_piece_and_agrees() -> None:
         cols,
         kink_bound,
         True,
+        _sweep._scratch_arrays(),
     )[0]
     assert info.tolist() == [0, 1]  # one piece needed its own bound
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
@@ -296,3 +298,32 @@ def test_saturated_hardtanh_pieces_are_flat_not_crossing() -> None:
     r = pl.regions(net)
     assert_structures_equal(r, exact_oracle(net, None))
     assert len(r) == 5
+
+
+def test_scratch_arrays_never_reach_the_results() -> None:
+    # the sweep's temporaries live in per-thread scratch arrays reused by the next call:
+    # a result must not change when later calls (same shapes, other weights) reuse them
+    nets_ = [pl.Network.random([1, 32, 32, 32, 2], seed=s) for s in range(3)]
+    first = [pl.regions(n) for n in nets_]
+    kept = [(r.left.copy(), r.slope.copy(), r.intercept.copy(), r.states) for r in first]
+    again = [pl.regions(n) for n in reversed(nets_)][::-1]
+    for r, (left, slope, intercept, states), s in zip(first, kept, again):
+        for u, v in ((r.left, left), (r.slope, slope), (r.intercept, intercept)):
+            np.testing.assert_array_equal(u, v)
+        for u, v in zip(r.states, states):
+            np.testing.assert_array_equal(u, v)
+        np.testing.assert_array_equal(s.slope, slope)
+        assert r.slope.base is None or r.slope.base is not s.slope.base
+
+
+def test_threads_each_get_their_own_scratch_arrays() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # (a first layer of 600 sorts in numpy, which may hand the GIL to another thread)
+    nets_ = [pl.Network.random([1, 600, 64, 1], seed=s) for s in range(8)]
+    serial = [pl.regions(n) for n in nets_]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(pl.regions, nets_ * 4))
+    for r, t in zip(serial * 4, threaded):
+        np.testing.assert_array_equal(r.left, t.left)
+        np.testing.assert_array_equal(r.slope, t.slope)
