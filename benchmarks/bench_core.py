@@ -99,7 +99,19 @@ def median_ratios(
 
 
 def peak_memory(f: Callable[[], object]) -> int:
-    """Peak bytes traced while ``f`` runs."""
+    """Peak bytes traced while ``f`` runs, with the scratch arrays that pwlinear keeps
+    between calls dropped first, so that the ones ``f`` uses count."""
+    from pwlinear import _limbs
+
+    scratch = [_limbs._WORK]
+    try:
+        from pwlinear import _sweep
+    except ImportError:  # no numba: no sweep
+        pass
+    else:
+        scratch.append(_sweep._SCRATCH)
+    for kept in scratch:
+        kept.__dict__.clear()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()

@@ -56,7 +56,7 @@ class SweepUndecided(Exception):
 
 
 _SCRATCH = threading.local()
-_SCRATCH_MAX = 1 << 19  # floats (4 MiB) per scratch array kept between calls
+_SCRATCH_MAX = 1 << 23  # floats (64 MiB) of scratch arrays kept per thread between calls
 _N_SCRATCH = 6  # first children's post-activations, their product, next maps (twice)
 
 
@@ -73,16 +73,21 @@ def _scratch_arrays() -> Any:
 @numba.njit(cache=True)
 def _scratch(work: Any, slot: int, rows: int, cols: int) -> Any:
     """A ``(rows, cols)`` array with undefined contents, for temporaries that do not
-    leave the sweep: a view of scratch array ``slot``, which grows as needed up to
-    :data:`_SCRATCH_MAX` floats (a fresh array beyond that).
+    leave the sweep: a view of scratch array ``slot``, which grows as needed while all
+    of them together hold at most :data:`_SCRATCH_MAX` floats (a fresh array beyond).
 
     Fresh large arrays cost a page fault per 4 KiB page on first touch (and the
     allocator returns freed ones to the system, so every call faults again): on virtual
-    machines that took a fifth of a deep net's sweep.  Reuse pays the faults once."""
+    machines that took a fifth to a quarter of a deep net's sweep.  Reuse pays the
+    faults once."""
     size = rows * cols
-    if size > _SCRATCH_MAX:
-        return np.empty((rows, cols))
     if work[slot].size < size:
+        held = size
+        for other in range(len(work)):
+            if other != slot:
+                held += work[other].size
+        if held > _SCRATCH_MAX:
+            return np.empty((rows, cols))
         work[slot] = np.empty(max(size, 4096))
     return work[slot][:size].reshape((rows, cols))
 

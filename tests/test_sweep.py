@@ -327,3 +327,19 @@ def test_threads_each_get_their_own_scratch_arrays() -> None:
     for r, t in zip(serial * 4, threaded):
         np.testing.assert_array_equal(r.left, t.left)
         np.testing.assert_array_equal(r.slope, t.slope)
+
+
+def test_scratch_arrays_grow_within_their_cap() -> None:
+    import numba
+
+    work = numba.typed.List([np.empty(0) for _ in range(_sweep._N_SCRATCH)])
+    a = _sweep._scratch(work, 0, 100, 50)
+    assert a.shape == (100, 50) and work[0].size >= 5000
+    held = work[0].size
+    _sweep._scratch(work, 0, 10, 50)  # reused, not grown
+    assert work[0].size == held
+    big = _sweep._SCRATCH_MAX // 2 + 1  # two of these exceed the cap: the second is fresh
+    _sweep._scratch(work, 1, big, 1)
+    assert work[1].size == big
+    _sweep._scratch(work, 2, big, 1)
+    assert work[2].size == 0
