@@ -204,6 +204,17 @@ def _piece_relu_like(
     b_hi = 1.01 * (a_max * (e_hi + _G2 * abs(hi)) + ea_max * (abs(hi) + e_hi) + rest)
     doubt = 0
     n_cross = 0
+    if not (inf_lo or inf_hi):  # every piece but the outer two: the same tests, in a
+        for j in range(n):  # loop the compiler vectorises
+            a, c = A[q, j], C[q, j]
+            d_lo = (a * lo + c) - knot
+            d_hi = (a * hi + c) - knot
+            up_lo, up_hi = d_lo > 0.0, d_hi > 0.0
+            s_right[q, j] = up_lo
+            s_left[q, j] = up_hi
+            n_cross += up_lo != up_hi
+            doubt += (abs(d_lo) <= b_lo) | (abs(d_hi) <= b_hi)
+        return -1 if doubt else n_cross
     for j in range(n):
         a, c = A[q, j], C[q, j]
         up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea_max, knot)
@@ -398,13 +409,16 @@ def _children(
     inactive: Any,
     every_child: bool,
     post: Any,
+    n_knots: int,
 ) -> tuple[Any, ...]:
     """The pieces after splitting at the sorted crossings: the post-activations of each
     parent's first child stacked as ``[slopes; intercepts]`` for one matrix product (in
     ``post``, of ``2 P`` rows), edges
     and their error bounds, parents, inactive counts, states (of every child, when
     ``every_child``), and each crossing's old and new state.  Across a crossing only the
-    flipping neuron changes: :func:`_running_outputs` carries the later children."""
+    flipping neuron changes: :func:`_running_outputs` carries the later children.
+    ``slopes, offsets, active``: the activation's tables, of ``n_knots + 1`` pieces
+    (padded beyond)."""
     P, n = A.shape
     E = p.size
     R = P + E
@@ -419,14 +433,27 @@ def _children(
     r = 0
     t = 0
     edges2[0], err2[0] = edges[0], edge_err[0]
+    two = 1 if slopes.size > 1 else 0  # (an identity has one piece)
+    s0, s1, o0, o1 = slopes[0], slopes[two], offsets[0], offsets[two]
+    off0, off1 = 1 - active[0], 1 - active[two]
     for q in range(P):
-        s[:] = s_right[q]
         off = inactive[q]
-        for j in range(n):
-            sl = slopes[s[j]]
-            post[q, j] = sl * A[q, j]
-            post[P + q, j] = sl * C[q, j] + offsets[s[j]]
-            off += 1 - active[s[j]]
+        if n_knots == 1:  # two pieces: selects instead of table lookups, vectorised
+            for j in range(n):
+                up = s_right[q, j] != 0
+                sl = s1 if up else s0
+                post[q, j] = sl * A[q, j]
+                post[P + q, j] = sl * C[q, j] + (o1 if up else o0)
+                off += off1 if up else off0
+        else:
+            for j in range(n):
+                sj = s_right[q, j]
+                sl = slopes[sj]
+                post[q, j] = sl * A[q, j]
+                post[P + q, j] = sl * C[q, j] + offsets[sj]
+                off += 1 - active[sj]
+        if every_child:
+            s[:] = s_right[q]
         parent[r] = q
         inactive2[r] = off
         if every_child:
@@ -679,7 +706,7 @@ def _sweep(
         post = _scratch(work, 0, 2 * P, n)
         edges2, err2, parent, inactive, S2, old, new = _children(
             A, C, s_right, p, i, m, x, e, ga, gc, edges, edge_err,
-            slopes[k], offsets[k], active[k], inactive, k < L - 1, post,
+            slopes[k], offsets[k], active[k], inactive, k < L - 1, post, kn.size,
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
         both = _scratch(work, 1, 2 * P, n_next)
