@@ -503,8 +503,28 @@ def _running_outputs(
     P = FA.shape[0]
     E = p.size
     n_out = WT.shape[1]
-    for t in range(E):  # the switches' weights, by neuron in crossing order: a loop of its
-        for h in range(n_out):  # own, so that many reads are in flight at once
+    if n_out >= 8:  # rows of 64 bytes or more: one pass, each switch's row of W^T read
+        t = 0  # where its effect is added
+        r = 0
+        for q in range(P):
+            for h in range(n_out):
+                A_out[r, h] = FA[q, h]
+                C_out[r, h] = FC[q, h]
+            r += 1
+            while t < E and p[t] == q:
+                ds = slopes[new[t]] - slopes[old[t]]
+                da = ds * ga[t]
+                dc = ds * gc[t] + (offsets[new[t]] - offsets[old[t]])
+                j = i[t]
+                for h in range(n_out):
+                    w = WT[j, h]
+                    A_out[r, h] = A_out[r - 1, h] + da * w
+                    C_out[r, h] = C_out[r - 1, h] + dc * w
+                r += 1
+                t += 1
+        return
+    for t in range(E):  # short rows: the switches' weights, by neuron in crossing order,
+        for h in range(n_out):  # in a loop of their own, so that many reads are in flight
             A_out[t + p[t] + 1, h] = WT[i[t], h]
     first = np.ones(P + E, np.bool_)  # the regions that begin a parent
     for t in range(E):  # each switch's effect, in the row of the region it begins
@@ -568,11 +588,15 @@ def _compose(
         S, par, fst = chain[j], parents[j], first[j]
         n = S.shape[1]
         col -= n
-        for r in range(rows.size):
-            states[r, col : col + n] = S[anc[r]]
+        for r in range(rows.size):  # element loops: a row slice costs a reference count
+            a = anc[r]
+            for h in range(n):
+                states[r, col + h] = S[a, h]
             if with_firsts:
-                firsts[r, col : col + n] = S[fst[par[anc[r]]]]
-            anc[r] = par[anc[r]]
+                b = fst[par[a]]
+                for h in range(n):
+                    firsts[r, col + h] = S[b, h]
+            anc[r] = par[a]
     return states, firsts
 
 
