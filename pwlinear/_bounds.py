@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from pwlinear.network import Network
 
 _U = 2.0**-53  # unit roundoff of float64
+_REFINE = 2.0**-8  # float boundaries whose certified relative error bound exceeds this
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

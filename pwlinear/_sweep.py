@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlinear._bounds import (
+    _REFINE,
     _U,
     FloatArray,
     IntArray,
@@ -668,8 +669,9 @@ def _sweep(
     each output slope, which the bound on a slope difference across a boundary of an
     earlier layer multiplies; ``work``: the scratch arrays of :func:`_scratch_arrays`.
 
-    Returns ``[status, retried]`` (status 0: done; 1: a state or an order that even a
-    piece's own bounds cannot decide; retried: pieces split again with their own bounds),
+    Returns ``[status, retried, loose]`` (status 0: done; 1: a state or an order that
+    even a piece's own bounds cannot decide; retried: pieces split again with their own
+    bounds; loose: boundaries whose error bound exceeds :data:`_REFINE` of their size),
     the edges, output slopes and intercepts, the breakpoint flags and the boundaries of
     earlier layers left to the exact tests, inactive counts, the states of every hidden
     layer but the last side by side, and the last layer's switch events (states at each
@@ -723,7 +725,7 @@ def _sweep(
             none = np.zeros(0, np.int64)
             S0 = np.zeros((0, 0), np.int8)
             return (
-                np.array([1, retried]), edges, A, C, bad, none, none, S0, S0,
+                np.array([1, retried, 0]), edges, A, C, bad, none, none, S0, S0,
                 none, none, none, none, none, edge_err,
             )  # fmt: skip
         P = A.shape[0]
@@ -780,8 +782,11 @@ def _sweep(
                 undecided[n_open] = b
                 n_open += 1
         states, _ = _compose(parent, k, chain, parents, first, False)
+        loose = 0  # boundaries whose bound exceeds _REFINE of their size
+        for b in range(1, edges.size - 1):
+            loose += edge_err[b] > _REFINE * abs(edges[b])
         return (
-            np.array([0, retried]), edges, A_out, C_out, kink, undecided[:n_open], inactive,
+            np.array([0, retried, loose]), edges, A_out, C_out, kink, undecided[:n_open], inactive,
             states, s_right, parent, region, i, old, new, edge_err,
         )  # fmt: skip
     raise AssertionError("the sweep needs a hidden layer")
@@ -881,7 +886,8 @@ def _kernel_args(net: Network) -> tuple[Any, ...]:
     W0, b0 = net.layers[0]
     flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
     ends = np.cumsum((0, *net.hidden_widths[:-1]))
-    return flat, ea[0], ec[0], g_own, kink_chain[0], list(zip(ends[:-1], ends[1:]))
+    a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
+    return flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], list(zip(ends[:-1], ends[1:]))
 
 
 def partition_sweep(
@@ -894,10 +900,9 @@ def partition_sweep(
 
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
-    flat, ea, ec, g_own, kink_chain, splits = _cached(net, "sweep_args", _kernel_args)
-    key = f"sweep_reaches_{cols.size}_{cols[0]}"  # cols: every output, or one
+    flat, a0, c0, ea, ec, g_own, kink_chain, splits = _cached(net, "sweep_args", _kernel_args)
+    key = f"sweep_reaches_{cols.size}_{int(cols[0])}"  # cols: every output, or one
     reaches = _cached(net, key, lambda n: _reaches(n, cols))
-    a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
     lo, hi = float(lo), float(hi)
     work = _scratch_arrays()
     out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, work)
@@ -910,7 +915,7 @@ def partition_sweep(
         from pwlinear.analysis import _settle_kinks
 
         _settle_kinks(net, cols, kink, dense, events, open_b)
-    return edges, A, C, kink, inactive, tuple(dense), events, err
+    return edges, A, C, kink, inactive, tuple(dense), events, err if info[2] else None
 
 
 def _reaches(net: Network, cols: IntArray) -> NDArray[np.bool_]:

@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pwlinear._bounds import (
+    _REFINE,
     _U,
     _abs_chain,
     _abs_chain_max,
@@ -166,7 +167,7 @@ class Regions:
             self.is_breakpoint,
             self.n_inactive,
         ):
-            v.flags.writeable = False
+            v.setflags(write=False)
 
     def __len__(self) -> int:
         return int(self.left.size)
@@ -447,16 +448,16 @@ def _scaled(bounds: Any, layer: int, scale: float) -> Any:
     return scale * ea, scale * ec, tuple(scale * v for v in top)
 
 
-_REFINE = 2.0**-8  # float boundaries whose certified relative error bound exceeds this
-
-
-def _refine(net: Network, r: Regions, err: FloatArray) -> Regions:
+def _refine(net: Network, r: Regions, err: FloatArray | None) -> Regions:
     """``r`` with every boundary whose certified error bound ``err`` exceeds
-    :data:`_REFINE` of its size recomputed exactly and correctly rounded.
+    :data:`_REFINE` of its size recomputed exactly and correctly rounded (``err`` is
+    None where the sweep found none).
 
     The exact boundaries are those of
     :func:`pwlinear._exact_partition.exact_boundaries`.
     """
+    if err is None:
+        return r
     todo = np.flatnonzero(err[1:-1] > _REFINE * np.abs(r.boundaries))
     if todo.size == 0:
         return r
@@ -471,16 +472,29 @@ def _float_partition(net: Network, lo: float, hi: float, cols: IntArray) -> tupl
     """The certified float partition: the compiled sweep where its a priori bounds decide
     everything, else :func:`_partition`, which settles undecided pieces exactly."""
     if net.activations and _cached(net, "moderate_range", _moderate_range):
-        try:
-            from pwlinear._sweep import SweepUndecided, partition_sweep
-        except ImportError:  # numba missing: the numpy path gives the same results
-            pass
-        else:
+        sweep = _compiled_sweep()
+        if sweep is not None:
             try:
-                return partition_sweep(net, lo, hi, cols)
-            except SweepUndecided:
+                return sweep.partition_sweep(net, lo, hi, cols)
+            except sweep.SweepUndecided:
                 pass
     return _partition(net, lo, hi, cols)
+
+
+_SWEEP: list[Any] = []
+
+
+def _compiled_sweep() -> Any:
+    """The module :mod:`pwlinear._sweep`, or None without numba (the numpy path gives the
+    same results); imported once, on first use."""
+    if not _SWEEP:
+        try:
+            from pwlinear import _sweep
+        except ImportError:
+            _SWEEP.append(None)
+        else:
+            _SWEEP.append(_sweep)
+    return _SWEEP[0]
 
 
 def _settle_kinks(

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pwlinear as pl
+from pwlinear import analysis
 
 # -- an independent exact oracle ----------------------------------------------------------------
 
@@ -368,6 +369,8 @@ def test_boundaries_whose_bound_is_loose_are_recomputed_exactly(
 ) -> None:
     net = pl.Network(layers, activation)
     rf, re = pl.regions(net), pl.regions(net, exact=True)
+    # the float partition (sweep or numpy) hands on the bounds: some are loose
+    assert analysis._float_partition(net, -math.inf, math.inf, np.arange(1))[-1] is not None
     assert_structures_equal(rf, exact_oracle(net))
     assert_exactly_equal(re, exact_oracle(net))
     assert rf.boundaries[where] == float(re.boundaries[where])

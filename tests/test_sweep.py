@@ -75,7 +75,7 @@ def test_coincident_switches_go_to_the_settling_path() -> None:
 def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) -> None:
     # network-wide bounds inflated a million times: pieces of later layers are retried
     # with their own bounds, and the partition is the numpy path's all the same
-    flat, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
+    flat, _, _, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
@@ -92,7 +92,7 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
 
 def test_a_deep_net_retries_a_piece_and_agrees() -> None:
     net = pl.Network.random([1] + [128] * 7 + [1], seed=0)
-    flat, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
+    flat, _, _, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
     cols = np.arange(1)
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
     info = _sweep._sweep(
@@ -110,7 +110,7 @@ def test_a_deep_net_retries_a_piece_and_agrees() -> None:
         True,
         _sweep._scratch_arrays(),
     )[0]
-    assert info.tolist() == [0, 1]  # one piece needed its own bound
+    assert info.tolist() == [0, 1, 0]  # one piece needed its own bound, none is loose
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
     assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
 
@@ -122,7 +122,7 @@ def test_own_bounds_equal_the_numpy_local_bounds(net: pl.Network) -> None:
     flat, *_ = _cached(net, "sweep_args", _sweep._kernel_args)
     states = np.concatenate(dense, axis=1) if dense else np.zeros((len(r), 0), np.int8)
     rows = np.arange(len(r))
-    g = _sweep._kernel_args(net)[3]
+    g = _sweep._kernel_args(net)[5]
     # first siblings: the piece's own states, and some other state of each neuron
     others = [(d + 1) % (act.knots.size + 1) for d, act in zip(dense, net.activations)]
     for firsts in (dense, others):
@@ -343,3 +343,20 @@ def test_scratch_arrays_grow_within_their_cap() -> None:
     assert work[1].size == big
     _sweep._scratch(work, 2, big, 1)
     assert work[2].size == 0
+
+
+@pytest.mark.parametrize("delta, loose", [(1e-11, False), (1e-12, True), (1e-13, True)])
+def test_sweep_hands_on_loose_bounds_for_refinement(delta: float, loose: bool) -> None:
+    # a second-layer slope of delta on x > 1: its crossing near 0.5 / delta has a bound
+    # of about 4e-16 / delta of its size, beyond 2**-8 for delta <= 1e-12
+    layers = [
+        (np.array([[1.0], [1.0]]), np.array([0.0, -1.0])),
+        (np.array([[1.0, -(1 - delta)]]), np.array([-1.5])),
+        (np.array([[1.0]]), np.array([0.0])),
+    ]
+    net = pl.Network(layers)
+    err = _sweep.partition_sweep(net, -math.inf, math.inf, np.arange(1))[-1]
+    assert (err is not None) == loose
+    if loose:  # then regions recomputes that boundary exactly, correctly rounded
+        rf, re = pl.regions(net), pl.regions(net, exact=True)
+        assert rf.boundaries[2] == float(re.boundaries[2])
