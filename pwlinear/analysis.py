@@ -474,9 +474,10 @@ def _float_partition(net: Network, lo: float, hi: float, cols: IntArray) -> tupl
     if net.activations and _cached(net, "moderate_range", _moderate_range):
         sweep = _compiled_sweep()
         if sweep is not None:
+            partition_sweep, undecided = sweep
             try:
-                return sweep.partition_sweep(net, lo, hi, cols)
-            except sweep.SweepUndecided:
+                return partition_sweep(net, lo, hi, cols)
+            except undecided:
                 pass
     return _partition(net, lo, hi, cols)
 
@@ -485,15 +486,15 @@ _SWEEP: list[Any] = []
 
 
 def _compiled_sweep() -> Any:
-    """The module :mod:`pwlinear._sweep`, or None without numba (the numpy path gives the
-    same results); imported once, on first use."""
+    """:func:`pwlinear._sweep.partition_sweep` and its exception, or None without numba
+    (the numpy path gives the same results); imported once, on first use."""
     if not _SWEEP:
         try:
-            from pwlinear import _sweep
+            from pwlinear._sweep import SweepUndecided, partition_sweep
         except ImportError:
             _SWEEP.append(None)
         else:
-            _SWEEP.append(_sweep)
+            _SWEEP.append((partition_sweep, SweepUndecided))
     return _SWEEP[0]
 
 
