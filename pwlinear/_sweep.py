@@ -57,40 +57,47 @@ class SweepUndecided(Exception):
 
 
 _SCRATCH = threading.local()
-_SCRATCH_MAX = 1 << 23  # floats (64 MiB) of scratch arrays kept per thread between calls
-_N_SCRATCH = 6  # first children's post-activations, their product, next maps (twice)
+_SCRATCH_MAX = 1 << 23  # floats (64 MiB) of scratch kept per thread between calls
+# slots of the scratch array, in eighths: the first children's post-activations and their
+# product (two rows per piece), then the next layer's slopes and intercepts, twice
+_SLOTS = np.array([0, 2, 4, 5, 6, 7, 8])
 
 
-def _scratch_arrays() -> Any:
-    """This thread's scratch arrays for :func:`_scratch` (a typed list, kept between
-    calls)."""
-    work = getattr(_SCRATCH, "work", None)
+def _scratch_array() -> NDArray[np.float64]:
+    """This thread's scratch array for :func:`_scratch`, kept between calls."""
+    work: NDArray[np.float64] | None = getattr(_SCRATCH, "work", None)
     if work is None:
-        work = numba.typed.List([np.empty(0) for _ in range(_N_SCRATCH)])
+        work = np.empty(8 << 10)
         _SCRATCH.work = work
     return work
 
 
+def _grow_scratch(need: int) -> None:
+    """Make this thread's scratch array ``need`` floats long (at most
+    :data:`_SCRATCH_MAX`), where the last sweep needed more."""
+    need = min(need, _SCRATCH_MAX)
+    if _scratch_array().size < need:
+        _SCRATCH.work = np.empty(need)
+
+
 @numba.njit(cache=True)
-def _scratch(work: Any, slot: int, rows: int, cols: int) -> Any:
+def _scratch(work: Any, need: Any, slot: int, rows: int, cols: int) -> Any:
     """A ``(rows, cols)`` array with undefined contents, for temporaries that do not
-    leave the sweep: a view of scratch array ``slot``, which grows as needed while all
-    of them together hold at most :data:`_SCRATCH_MAX` floats (a fresh array beyond).
+    leave the sweep: a view of slot ``slot`` of the scratch array ``work`` (its eighths
+    :data:`_SLOTS`), or a fresh array where the slot is too small; ``need[0]`` records
+    the scratch size that would have held it, for :func:`_grow_scratch`.
 
     Fresh large arrays cost a page fault per 4 KiB page on first touch (and the
     allocator returns freed ones to the system, so every call faults again): on virtual
     machines that took a fifth to a quarter of a deep net's sweep.  Reuse pays the
-    faults once."""
+    faults once.  (One plain array: a typed list of them costs microseconds to pass.)"""
     size = rows * cols
-    if work[slot].size < size:
-        held = size
-        for other in range(len(work)):
-            if other != slot:
-                held += work[other].size
-        if held > _SCRATCH_MAX:
-            return np.empty((rows, cols))
-        work[slot] = np.empty(max(size, 4096))
-    return work[slot][:size].reshape((rows, cols))
+    eighth = work.size // 8
+    lo, hi = _SLOTS[slot], _SLOTS[slot + 1]
+    if size > (hi - lo) * eighth:
+        need[0] = max(need[0], -(-size // (hi - lo)) * 8)
+        return np.empty((rows, cols))
+    return work[lo * eighth : lo * eighth + size].reshape((rows, cols))
 
 
 @numba.njit(cache=True)
@@ -667,11 +674,12 @@ def _sweep(
     a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
     hidden neuron, concatenated; ``kink_chain``: twice the all-active absolute chain of
     each output slope, which the bound on a slope difference across a boundary of an
-    earlier layer multiplies; ``work``: the scratch arrays of :func:`_scratch_arrays`.
+    earlier layer multiplies; ``work``: the scratch array of :func:`_scratch_array`.
 
-    Returns ``[status, retried, loose]`` (status 0: done; 1: a state or an order that
-    even a piece's own bounds cannot decide; retried: pieces split again with their own
-    bounds; loose: boundaries whose error bound exceeds :data:`_REFINE` of their size),
+    Returns ``[status, retried, loose, need]`` (status 0: done; 1: a state or an order
+    that even a piece's own bounds cannot decide; retried: pieces split again with their
+    own bounds; loose: boundaries whose error bound exceeds :data:`_REFINE` of their
+    size; need: the scratch size that would have held every temporary),
     the edges, output slopes and intercepts, the breakpoint flags and the boundaries of
     earlier layers left to the exact tests, inactive counts, the states of every hidden
     layer but the last side by side, and the last layer's switch events (states at each
@@ -692,6 +700,7 @@ def _sweep(
     retried = 0
     n_ops = 3 + np.sum(widths[1:-1] + 2)  # rounded operations of the chain (one input)
     sums = 0  # and of the running sums of the layers so far
+    need = np.zeros(1, np.int64)  # the scratch size that would have held every temporary
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
@@ -725,17 +734,17 @@ def _sweep(
             none = np.zeros(0, np.int64)
             S0 = np.zeros((0, 0), np.int8)
             return (
-                np.array([1, retried, 0]), edges, A, C, bad, none, none, S0, S0,
+                np.array([1, retried, 0, need[0]]), edges, A, C, bad, none, none, S0, S0,
                 none, none, none, none, none, edge_err,
             )  # fmt: skip
         P = A.shape[0]
-        post = _scratch(work, 0, 2 * P, n)
+        post = _scratch(work, need, 0, 2 * P, n)
         edges2, err2, parent, inactive, S2, old, new = _children(
             A, C, s_right, p, i, m, x, e, ga, gc, edges, edge_err,
             slopes[k], offsets[k], active[k], inactive, k < L - 1, post, kn.size,
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
-        both = _scratch(work, 1, 2 * P, n_next)
+        both = _scratch(work, need, 1, 2 * P, n_next)
         np.dot(post, WT, both)
         FA = both[:P]
         FC = both[P:]
@@ -749,8 +758,8 @@ def _sweep(
             first.append(fst)
         edges, edge_err = edges2, err2
         if k < L - 1:  # the next layer's maps, in scratch arrays other than A's and C's
-            A_out = _scratch(work, 2 + k % 2, parent.size, n_next)
-            C_out = _scratch(work, 4 + k % 2, parent.size, n_next)
+            A_out = _scratch(work, need, 2 + k % 2, parent.size, n_next)
+            C_out = _scratch(work, need, 4 + k % 2, parent.size, n_next)
         else:  # the outputs, which leave the sweep
             A_out, C_out = np.empty((parent.size, n_next)), np.empty((parent.size, n_next))
         _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out)
@@ -786,8 +795,8 @@ def _sweep(
         for b in range(1, edges.size - 1):
             loose += edge_err[b] > _REFINE * abs(edges[b])
         return (
-            np.array([0, retried, loose]), edges, A_out, C_out, kink, undecided[:n_open], inactive,
-            states, s_right, parent, region, i, old, new, edge_err,
+            np.array([0, retried, loose, need[0]]), edges, A_out, C_out, kink,
+            undecided[:n_open], inactive, states, s_right, parent, region, i, old, new, edge_err,
         )  # fmt: skip
     raise AssertionError("the sweep needs a hidden layer")
 
@@ -904,9 +913,11 @@ def partition_sweep(
     key = f"sweep_reaches_{cols.size}_{int(cols[0])}"  # cols: every output, or one
     reaches = _cached(net, key, lambda n: _reaches(n, cols))
     lo, hi = float(lo), float(hi)
-    work = _scratch_arrays()
+    work = _scratch_array()
     out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, work)
     info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
+    if info[3] > work.size:
+        _grow_scratch(int(info[3]))
     if info[0]:
         raise SweepUndecided("a state or an order within its piece's own bound")
     dense = [states[:, a:b] for a, b in splits]

@@ -142,7 +142,7 @@ def breakpoints_many(
     flat = np.zeros(0)
     if network.activations and a0.shape[0]:
         try:
-            from pwlinear._sweep import _reaches, _scratch_arrays, _sweep_many, segment_args
+            from pwlinear._sweep import _reaches, _scratch_array, _sweep_many, segment_args
         except ImportError:  # numba missing: one analysis per segment
             pass
         else:
@@ -151,7 +151,7 @@ def breakpoints_many(
                 reaches = _reaches(network, cols)
                 flat, counts = _sweep_many(
                     net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_chain, _REFINE,
-                    _scratch_arrays(),
+                    _scratch_array(),
                 )  # fmt: skip
     result = np.split(flat, np.cumsum(np.maximum(counts, 0))[:-1]) if counts.size else []
     for s in np.flatnonzero(counts < 0):  # the settling path, segment by segment

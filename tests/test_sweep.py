@@ -81,7 +81,7 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
     out = _sweep._sweep(
         flat, a0, c0, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True,
-        _sweep._scratch_arrays(),
+        _sweep._scratch_array(),
     )  # fmt: skip
     if out[0][0]:
         return
@@ -108,9 +108,9 @@ def test_a_deep_net_retries_a_piece_and_agrees() -> None:
         cols,
         kink_bound,
         True,
-        _sweep._scratch_arrays(),
+        _sweep._scratch_array(),
     )[0]
-    assert info.tolist() == [0, 1, 0]  # one piece needed its own bound, none is loose
+    assert info[:3].tolist() == [0, 1, 0]  # one piece needed its own bound, none is loose
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
     assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
 
@@ -330,20 +330,33 @@ def test_threads_each_get_their_own_scratch_arrays() -> None:
         np.testing.assert_array_equal(r.slope, t.slope)
 
 
-def test_scratch_arrays_grow_within_their_cap() -> None:
-    import numba
+def test_scratch_slots_and_growth_within_the_cap() -> None:
+    work, need = np.zeros(8 * 100), np.zeros(1, np.int64)
+    for slot, (lo, hi) in enumerate(zip(_sweep._SLOTS[:-1], _sweep._SLOTS[1:])):
+        a = _sweep._scratch(work, need, slot, (hi - lo) * 10, 10)  # a full slot: a view
+        a[:] = slot + 1
+        assert np.all(work[lo * 100 : hi * 100] == slot + 1)
+    assert need[0] == 0
+    fresh = _sweep._scratch(work, need, 0, 201, 1)  # beyond slot 0's 200 floats
+    fresh[:] = -1.0
+    assert not (work == -1.0).any()
+    assert need[0] == 101 * 8  # slot 0 is two eighths: 101 floats per eighth hold it
+    _sweep._SCRATCH.__dict__.clear()
+    _sweep._grow_scratch(2 * _sweep._SCRATCH_MAX)  # grows up to the cap only
+    assert _sweep._scratch_array().size == _sweep._SCRATCH_MAX
+    _sweep._SCRATCH.__dict__.clear()
 
-    work = numba.typed.List([np.empty(0) for _ in range(_sweep._N_SCRATCH)])
-    a = _sweep._scratch(work, 0, 100, 50)
-    assert a.shape == (100, 50) and work[0].size >= 5000
-    held = work[0].size
-    _sweep._scratch(work, 0, 10, 50)  # reused, not grown
-    assert work[0].size == held
-    big = _sweep._SCRATCH_MAX // 2 + 1  # two of these exceed the cap: the second is fresh
-    _sweep._scratch(work, 1, big, 1)
-    assert work[1].size == big
-    _sweep._scratch(work, 2, big, 1)
-    assert work[2].size == 0
+
+def test_regions_grow_the_scratch_for_the_next_call() -> None:
+    _sweep._SCRATCH.__dict__.clear()
+    net = pl.Network.random([1, 128, 128, 1], seed=0)
+    first = pl.regions(net)
+    grown = _sweep._scratch_array().size
+    assert grown > 8 << 10
+    second = pl.regions(net)
+    assert _sweep._scratch_array().size == grown  # it fits now
+    np.testing.assert_array_equal(first.left, second.left)
+    np.testing.assert_array_equal(first.slope, second.slope)
 
 
 @pytest.mark.parametrize("delta, loose", [(1e-11, False), (1e-12, True), (1e-13, True)])
