@@ -241,14 +241,16 @@ def _np_sort(keys: Any) -> None:
 
 
 @numba.njit(cache=True)
-def _argsort(x: Any) -> Any:
-    """Stable argsort of float64 values (``-0.0`` sorts as ``0.0``): insertion sort for a
-    few, merge sort for some, else numpy's sort of order-preserving integer keys with each
-    value's index in the low bits, then an insertion pass over the values that the
-    truncated keys could not tell apart (they differ in those low bits only)."""
+def _argsort(x: Any) -> tuple[Any, Any]:
+    """Stable argsort of float64 values (``-0.0`` sorts as ``0.0``), and the values in
+    that order: insertion sort for a few, merge sort for some, else numpy's sort of
+    order-preserving integer keys with each value's index in the low bits, then an
+    insertion pass over the values that the truncated keys could not tell apart (they
+    differ in those low bits only)."""
     n = x.size
     if 16 < n < 512:
-        return np.argsort(x, kind="mergesort")
+        order = np.argsort(x, kind="mergesort")
+        return order, x[order]
     order = np.arange(n)
     if n <= 16:
         for a in range(1, n):
@@ -259,7 +261,7 @@ def _argsort(x: Any) -> Any:
                 order[b + 1] = order[b]
                 b -= 1
             order[b + 1] = j
-        return order
+        return order, x[order]
     sign = np.uint64(1) << np.uint64(63)
     bits = np.uint64(1)
     while (np.uint64(1) << bits) < np.uint64(n):
@@ -272,10 +274,10 @@ def _argsort(x: Any) -> Any:
         packed[a] = ((~k if k & sign else k | sign) & ~low) | np.uint64(a)
     with numba.objmode():
         _np_sort(packed)
-    xs = np.empty(n)
+    xs = np.empty(n)  # the values in sorted order, the one gather of x
     for t in range(n):
         order[t] = np.int64(packed[t] & low)
-        xs[t] = x[order[t]] + 0.0
+        xs[t] = x[order[t]]
     for t in range(1, n):  # stable: only a strictly greater value moves up
         v = xs[t]
         if not v < xs[t - 1]:
@@ -288,7 +290,7 @@ def _argsort(x: Any) -> Any:
             b -= 1
         xs[b + 1] = v
         order[b + 1] = j
-    return order
+    return order, xs
 
 
 @numba.njit(cache=True)
@@ -382,10 +384,11 @@ def _split_layer(
                 p[t], i[t], m[t], x[t], e[t], ga[t], gc[t] = q, j, k, v, err, a, c
                 t += 1
         if stop - start > 1:  # sort by position (stable), then certify the order
-            order = _argsort(x[start:stop]) + start
+            order, x[start:stop] = _argsort(x[start:stop])
+            order += start
             if buf.size < order.size:
                 buf = np.empty(order.size)
-            for v in (x, e, ga, gc):  # one array at a time: each gather's reads stay
+            for v in (e, ga, gc):  # one array at a time: each gather's reads stay
                 _permute(v, order, start, buf)  # within the reach of the TLB
             _permute(i, order, start, buf.view(np.int64))
             if knots.size > 1:  # else every knot index is 0

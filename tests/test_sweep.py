@@ -148,7 +148,10 @@ def test_own_bounds_equal_the_numpy_local_bounds(net: pl.Network) -> None:
     )
 )
 def test_argsort_is_numpys_stable_argsort(x: np.ndarray) -> None:
-    np.testing.assert_array_equal(_sweep._argsort(x), np.argsort(x, kind="stable"))
+    order, xs = _sweep._argsort(x)
+    np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
+    np.testing.assert_array_equal(np.signbit(xs), np.signbit(x[order]))  # -0.0 kept
+    np.testing.assert_array_equal(xs, x[order])
 
 
 @pytest.mark.parametrize("n", [512, 2048, 5000, 70_000])
@@ -162,7 +165,10 @@ def test_packed_key_argsort_on_large_arrays(n: int) -> None:
     x[10:40] = 1.0 + np.arange(30)[::-1] * 2.0**-52
     x[50:80] = -1.0 - np.arange(30) * 2.0**-52
     x[90:120] = np.tile([3.0, np.nextafter(3.0, 4.0), np.nextafter(3.0, 2.0)], 10)
-    np.testing.assert_array_equal(_sweep._argsort(x), np.argsort(x, kind="stable"))
+    order, xs = _sweep._argsort(x)
+    np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
+    np.testing.assert_array_equal(np.signbit(xs), np.signbit(x[order]))  # -0.0 kept
+    np.testing.assert_array_equal(xs, x[order])
 
 
 def test_without_numba_the_numpy_path_answers(monkeypatch: pytest.MonkeyPatch) -> None:
