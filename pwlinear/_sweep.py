@@ -223,6 +223,15 @@ def _piece_relu_like(
             n_cross += up_lo != up_hi
             doubt += (abs(d_lo) <= b_lo) | (abs(d_hi) <= b_hi)
         return -1 if doubt else n_cross
+    if inf_lo and inf_hi:  # the whole line in one piece: the slopes' signs decide
+        for j in range(n):
+            a = A[q, j]
+            up_lo, up_hi = not a > 0.0, a > 0.0
+            s_right[q, j] = up_lo
+            s_left[q, j] = up_hi
+            n_cross += up_lo != up_hi
+            doubt += not abs(a) > ea_max
+        return -1 if doubt else n_cross
     for j in range(n):
         a, c = A[q, j], C[q, j]
         up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea_max, knot)
