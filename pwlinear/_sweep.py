@@ -432,13 +432,12 @@ def _children(
     n_knots: int,
 ) -> tuple[Any, ...]:
     """The pieces after splitting at the sorted crossings: the post-activations of each
-    parent's first child stacked as ``[slopes; intercepts]`` for one matrix product (in
-    ``post``, of ``2 P`` rows), edges
-    and their error bounds, parents, inactive counts, states (of every child, when
-    ``every_child``), and each crossing's old and new state.  Across a crossing only the
-    flipping neuron changes: :func:`_running_outputs` carries the later children.
-    ``slopes, offsets, active``: the activation's tables, of ``n_knots + 1`` pieces
-    (padded beyond)."""
+    parent's first child stacked as ``[slopes; intercepts]`` for one matrix product
+    (written to ``post``, of ``2 P`` rows), edges and their error bounds, parents,
+    inactive counts, states (of every child, when ``every_child``), and each crossing's
+    old and new state.  Across a crossing only the flipping neuron changes:
+    :func:`_running_outputs` carries the later children.  ``slopes, offsets, active``:
+    the activation's tables, of ``n_knots + 1`` pieces (padded beyond)."""
     P, n = A.shape
     E = p.size
     R = P + E
@@ -514,10 +513,10 @@ def _running_outputs(
     A_out: Any,
     C_out: Any,
 ) -> None:
-    """The next layer's slopes and intercepts ``A_out, C_out`` (``P + E`` rows) on every
-    child of a layer's pieces (the
-    outputs, on every region of the last hidden layer): each parent's first child from the
-    product ``FA, FC``, then running sums of each switch's effect
+    """The next layer's slopes and intercepts, written to ``A_out, C_out`` (``P + E``
+    rows), on every child of a layer's pieces (the outputs, on every region of the last
+    hidden layer): each parent's first child from the product ``FA, FC``, then running
+    sums of each switch's effect
     :math:`W_{:,i}\\,\\Delta s\\, a_i` and :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, a
     rank-one update -- as :func:`pwlinear._events._segmented_cumsum` sums them."""
     P = FA.shape[0]
@@ -917,7 +916,8 @@ def partition_sweep(
     """The certified float partition by the compiled sweep, with the results of
     :func:`pwlinear.analysis._partition`: edges, output slopes and intercepts, breakpoint
     flags, inactive counts, dense states, the last hidden layer's switch events, and a
-    bound on each edge's rounding error.
+    bound on each edge's rounding error (None where no bound exceeds :data:`_REFINE` of
+    its edge: then no boundary needs refining).
 
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
