@@ -80,7 +80,7 @@ print(f"equal to the weight 1e-20 as a Fraction: {change == Fraction(1e-20)}")
 # crossings are computed from the previous layer's rounded ones.  The float and
 # exact partitions have the same number of regions and the same activation
 # patterns at every depth; the float boundaries drift from the exact ones by a
-# few units in the last place as the depth grows (about 9 at depth 8), while
+# few units in the last place as the depth grows (about 12 at depth 8), while
 # the exact denominators grow by about 16 digits per layer.
 a = 0.3
 up, down = 1 / a, 1 / a + 1 / (1 - a)
