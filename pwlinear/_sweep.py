@@ -471,11 +471,10 @@ def _children(
                 post[q, j] = sl * A[q, j]
                 post[P + q, j] = sl * C[q, j] + offsets[sj]
                 off += 1 - active[sj]
-        if every_child:
-            s[:] = s_right[q]
         parent[r] = q
         inactive2[r] = off
         if every_child:
+            s[:] = s_right[q]
             S2[r] = s
         while t < E and p[t] == q:
             j = i[t]
@@ -484,11 +483,11 @@ def _children(
             sn = m[t] + 1 if up else m[t]
             edges2[r + 1], err2[r + 1] = x[t], e[t]
             r += 1
-            s[j] = sn
             off += active[so] - active[sn]
             parent[r] = q
             inactive2[r] = off
             if every_child:
+                s[j] = sn
                 S2[r] = s
             old[t], new[t] = so, sn
             t += 1
@@ -760,15 +759,15 @@ def _sweep(
         FA = both[:P]
         FC = both[P:]
         FC += bias[b_off[k + 1] : b_off[k + 2]]
+        edges, edge_err = edges2, err2
         if k < L - 1:  # the last layer's states are its switch events
             chain.append(S2)
             parents.append(parent)
-            fst = np.empty(A.shape[0], np.int64)
+            fst = np.empty(P, np.int64)
             for r in range(parent.size - 1, -1, -1):
                 fst[parent[r]] = r
             first.append(fst)
-        edges, edge_err = edges2, err2
-        if k < L - 1:  # the next layer's maps, in scratch arrays other than A's and C's
+            # the next layer's maps, in scratch arrays other than A's and C's
             A_out = _scratch(work, need, 2 + k % 2, parent.size, n_next)
             C_out = _scratch(work, need, 4 + k % 2, parent.size, n_next)
         else:  # the outputs, which leave the sweep
@@ -823,13 +822,12 @@ def _sweep_many(
     reaches: Any,
     cols: Any,
     kink_chain: Any,
-    refine: float,
     work: Any,
 ) -> tuple[Any, Any]:
     """:func:`_sweep` on ``[0, 1]`` for every row of ``a0, c0`` (the first layers of
     segments, with their bounds in the rows of ``ea_all, ec_all, kink_chain``): all the
     breakpoints, flat, and how many each segment has (-1 for a segment that needs the
-    settling path, or a breakpoint whose error bound exceeds ``refine`` of its size)."""
+    settling path, or a breakpoint whose error bound exceeds :data:`_REFINE` of its size)."""
     S = a0.shape[0]
     counts = np.zeros(S, np.int64)
     found = []
@@ -839,7 +837,7 @@ def _sweep_many(
             reaches, cols, kink_chain[s], True, work,
         )  # fmt: skip
         points = out[1][1:-1][out[4]]
-        loose = out[-1][1:-1][out[4]] > refine * np.abs(points)
+        loose = out[-1][1:-1][out[4]] > _REFINE * np.abs(points)
         if out[0][0] or out[5].size or loose.any():  # settled or refined one by one
             counts[s] = -1
             continue

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pwlinear._validation import check_interval, check_output
-from pwlinear.analysis import _REFINE, breakpoints, regions
+from pwlinear.analysis import breakpoints, regions
 from pwlinear.network import Network, as_network
 
 __all__ = ["DecisionChanges", "breakpoints_many", "decision_changes", "restrict"]
@@ -150,9 +150,8 @@ def breakpoints_many(
             if _all_moderate(network, a0, c0):
                 reaches = _reaches(network, cols)
                 flat, counts = _sweep_many(
-                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_chain, _REFINE,
-                    _scratch_array(),
-                )  # fmt: skip
+                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_chain, _scratch_array()
+                )
     result = np.split(flat, np.cumsum(np.maximum(counts, 0))[:-1]) if counts.size else []
     for s in np.flatnonzero(counts < 0):  # the settling path, segment by segment
         layers = [(a0[s][:, None], c0[s]), *network.layers[1:]]
