@@ -10,6 +10,85 @@ from typing import Any
 __all__ = ["to_fraction", "to_float", "is_exact_number"]
 
 
+def _coprime_maker() -> Any:
+    """``make(n, d)``: the Fraction ``n/d`` for coprime ints with ``d > 0``, without the
+    gcd and the argument checks of ``Fraction(n, d)`` (about 6x faster): Python 3.12's
+    ``Fraction._from_coprime_ints``, or on 3.11 what it does, checked once here and
+    replaced by ``Fraction`` itself if that check fails."""
+    make = getattr(Fraction, "_from_coprime_ints", None)
+    if make is None:
+
+        def make(n: int, d: int) -> Fraction:
+            f = object.__new__(Fraction)
+            f._numerator, f._denominator = n, d  # type: ignore[attr-defined]
+            return f
+
+    try:
+        ok = all(
+            make(n, d) == Fraction(n, d) and hash(make(n, d)) == hash(Fraction(n, d))
+            for n, d in ((3, 4), (-7, 2), (0, 1), (2**80 + 1, 3))
+        )
+    except Exception:  # pragma: no cover - a Fraction without those slots
+        ok = False
+    return make if ok else Fraction
+
+
+_make = _coprime_maker()
+
+
+def dyadic_fractions(ints: Any, num: int, den: int) -> list[Fraction]:
+    """The Fractions ``v * num / den`` of the ints ``ints`` (a list or an object array),
+    for ``num/den`` in lowest terms.  Where ``den`` is a power of two (every float scale)
+    lowest terms only strip common powers of two, read off the trailing zeros; else one
+    gcd each.
+
+    >>> dyadic_fractions([12, -3, 0], 1, 8)
+    [Fraction(3, 2), Fraction(-3, 8), Fraction(0, 1)]
+    """
+    make, out = _make, []
+    values = ints.tolist() if hasattr(ints, "tolist") else list(ints)
+    if num != 1:
+        values = [v * num for v in values]
+    if den & (den - 1):  # not a power of two
+        gcd = math.gcd
+        for n in values:
+            g = gcd(n, den)
+            out.append(make(n // g, den // g))
+        return out
+    e = den.bit_length() - 1
+    for n in values:
+        if n:
+            s = (n & -n).bit_length() - 1
+            if s > e:
+                s = e
+            out.append(make(n >> s, den >> s))
+        else:
+            out.append(make(0, 1))
+    return out
+
+
+def ratios(num: Any, den: Any, rn: int = 1, rd: int = 1) -> list[Fraction]:
+    """The Fractions ``(rn * x) / (rd * y)`` of the ints ``x`` in ``num`` and the nonzero
+    ints ``y`` in ``den`` (lists or object arrays), one gcd each.
+
+    >>> ratios([6, 1], [-4, 3], 1, 2)
+    [Fraction(-3, 4), Fraction(1, 6)]
+    """
+    make, gcd, out = _make, math.gcd, []
+    xs = num.tolist() if hasattr(num, "tolist") else list(num)
+    ys = den.tolist() if hasattr(den, "tolist") else list(den)
+    if rn != 1:
+        xs = [rn * x for x in xs]
+    if rd != 1:
+        ys = [rd * y for y in ys]
+    for n, d in zip(xs, ys):
+        if d < 0:
+            n, d = -n, -d
+        g = gcd(n, d)
+        out.append(make(n // g, d // g) if g != 1 else make(n, d))
+    return out
+
+
 def to_float(v: Any) -> float:
     """``float(v)`` correctly rounded, with overflow to ``±inf`` instead of an error.
 

@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlinear._exact import scaled_integers, to_float
+from pwlinear._exact import dyadic_fractions, ratios, scaled_integers, to_float
 from pwlinear._limbs import Limbs, _work, product
 from pwlinear.activations import Activation
 from pwlinear.network import Network
@@ -233,8 +233,7 @@ class ExactPartition:
 
 def _as_fractions(ints: Obj, scale: Fraction) -> Obj:
     out = np.empty(ints.shape, dtype=object)
-    num, den = scale.numerator, scale.denominator
-    out.reshape(-1)[:] = [Fraction(int(v) * num, den) for v in ints.reshape(-1)]
+    out.reshape(-1)[:] = dyadic_fractions(ints.reshape(-1), scale.numerator, scale.denominator)
     return out
 
 
@@ -392,19 +391,22 @@ def exact_boundaries(net: Network, states: Sequence[NDArray[Any]], b: IntArray) 
 
 
 def exact_from_states(
-    net: Network, states: tuple[NDArray[Any], ...], n: int, lo: Any, hi: Any
-) -> tuple[Obj, Obj, Obj]:
+    net: Network, states: tuple[NDArray[Any], ...], n: int, lo: Any, hi: Any, cols: IntArray
+) -> tuple[Obj, Obj, Obj, NDArray[np.bool_]]:
     """Exact region ends, output slopes and output intercepts of ``n`` regions whose
-    hidden states ``states`` (one ``(n, width)`` array per hidden layer) are known: the
-    boundaries of :func:`exact_boundaries`, from one pass of :func:`_layer_maps` that
-    ends at the output layer.  ``lo`` and ``hi`` are the outer ends."""
+    hidden states ``states`` (one ``(n, width)`` array per hidden layer) are known, and
+    whether the slopes of outputs ``cols`` change at each boundary: the boundaries of
+    :func:`exact_boundaries`, from one pass of :func:`_layer_maps` that ends at the
+    output layer.  ``lo`` and ``hi`` are the outer ends."""
     b = np.arange(n - 1)
     layer, j, k = _causes(states, b)
     edges = np.empty(n + 1, dtype=object)
     edges[0], edges[-1] = lo, hi
     for li, (act, A, sa, C, sc, row) in enumerate(_layer_maps(net, states, n)):
         if act is None:
-            return edges, _as_fractions(A[row].to_ints(), sa), _as_fractions(C[row].to_ints(), sc)
+            a = A[row].to_ints()  # one scale: the slopes change where their integers do
+            kink = np.asarray((a[1:, cols] != a[:-1, cols]).any(axis=1), dtype=bool)
+            return edges, _as_fractions(a, sa), _as_fractions(C[row].to_ints(), sc), kink
         q = np.flatnonzero(layer == li)
         if q.size:
             edges[q + 1] = _crossings_at(act, A, sa, C, sc, row[q + 1], j[q], k[q])
@@ -433,8 +435,7 @@ def _crossings_at(
 
 def _ratios(r: Fraction, num: Limbs, den: Limbs) -> list[Fraction]:
     """``r * num / den`` entry by entry, as Fractions."""
-    rn, rd = r.numerator, r.denominator
-    return [Fraction(rn * int(x), rd * int(y)) for x, y in zip(num.to_ints(), den.to_ints())]
+    return ratios(num.to_ints(), den.to_ints(), r.numerator, r.denominator)
 
 
 def _post(

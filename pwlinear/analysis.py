@@ -782,8 +782,7 @@ def _exact_values(net: Network, r: Regions, lo: Any, hi: Any, cols: IntArray) ->
     and intercepts, and its breakpoints read off the exact slopes."""
     from pwlinear._exact_partition import exact_from_states
 
-    edges, A, C = exact_from_states(net, r.states, len(r), lo, hi)
-    kink = np.asarray((A[1:, cols] != A[:-1, cols]).any(axis=1), dtype=bool)
+    edges, A, C, kink = exact_from_states(net, r.states, len(r), lo, hi, cols)
     return _regions(net, edges, A, C, kink, r.n_inactive, r._dense_states, r._events, cols)
 
 

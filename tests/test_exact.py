@@ -374,3 +374,25 @@ def test_boundaries_whose_bound_is_loose_are_recomputed_exactly(
     assert_structures_equal(rf, exact_oracle(net))
     assert_exactly_equal(re, exact_oracle(net))
     assert rf.boundaries[where] == float(re.boundaries[where])
+
+
+@given(
+    st.lists(st.integers(-(2**200), 2**200), min_size=1, max_size=20),
+    st.lists(st.integers(-(2**200), 2**200).filter(bool), min_size=20, max_size=20),
+    st.integers(1, 2**70),
+    st.one_of(st.integers(0, 300).map(lambda e: 2**e), st.integers(1, 2**70)),
+)
+def test_fast_fractions_equal_fraction(ints: list[int], dens: list[int], n: int, d: int) -> None:
+    from pwlinear._exact import dyadic_fractions, ratios
+
+    g = math.gcd(n, d)
+    num, den = n // g, d // g  # a scale in lowest terms, often a power of two
+    scaled = dyadic_fractions(np.array(ints, dtype=object), num, den)
+    for got, want in (
+        (scaled, [Fraction(v * n, d) for v in ints]),
+        (ratios(ints, dens, n, d), [Fraction(x * n, y * d) for x, y in zip(ints, dens)]),
+    ):
+        assert [(f.numerator, f.denominator) for f in got] == [
+            (f.numerator, f.denominator) for f in want
+        ]
+        assert all(type(f) is Fraction and hash(f) == hash(w) for f, w in zip(got, want))
