@@ -15,6 +15,9 @@ of the switches' effects, a rank-one update each (in the last hidden layer,
 its output maps).  The bounds of the next layers grow by the running sums'
 operations (:func:`pwlinear._bounds._running_scale`), and a piece's own
 bounds take each neuron's slopes along the sums from its first sibling.
+Running sums lose digits where their updates cancel, so the second hidden
+layer's crossings on later children take their slopes and intercepts from
+the exact first layer instead, by a compensated product (:func:`_dot2_post`).
 That is the arithmetic of :func:`pwlinear.analysis._partition`, so the same
 bounds hold and the results agree to the last bit.
 
@@ -33,6 +36,8 @@ from typing import Any
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from pwlinear._bounds import (
@@ -310,6 +315,53 @@ def _permute(v: Any, order: Any, start: int, buf: Any) -> None:
     v[start : start + order.size] = buf[: order.size]
 
 
+def _fma_typing(typingctx: Any, x: Any, y: Any, z: Any) -> Any:
+    """``_fma(x, y, z)``: ``x * y + z`` rounded once (LLVM's ``llvm.fma``; in software
+    where the processor has no fused multiply-add)."""
+    sig = numba.float64(numba.float64, numba.float64, numba.float64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        d = ir.DoubleType()
+        fn = builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d]))
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+_fma: Any = intrinsic(_fma_typing)
+
+
+@numba.njit(cache=True)
+def _dot2_post(
+    A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float
+) -> tuple[float, float]:
+    """:func:`pwlinear._split._dot2` of the weights ``w`` with piece ``q``'s
+    post-activations ``slopes[S[q]] * A[row]`` and ``slopes[S[q]] * C[row] +
+    offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
+    bits (a product's rounding error by a fused multiply-add is the one Dekker's
+    splitting finds there)."""
+    sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
+    for t in range(w.size):
+        st = S[q, t]
+        sl, y = slopes[st], w[t]
+        xa = sl * A[row, t]
+        xc = sl * C[row, t] + offsets[st]
+        pa, pc = xa * y, xc * y
+        ea, ec = _fma(xa, y, -pa), _fma(xc, y, -pc)
+        s2 = sa + pa
+        bp = s2 - sa
+        ka = ka + (((sa - (s2 - bp)) + (pa - bp)) + ea)
+        sa = s2
+        s2 = sc + pc
+        bp = s2 - sc
+        kc = kc + (((sc - (s2 - bp)) + (pc - bp)) + ec)
+        sc = s2
+    s2 = sc + b
+    bp = s2 - sc
+    kc = kc + ((sc - (s2 - bp)) + (b - bp))
+    return sa + ka, s2 + kc
+
+
 @numba.njit(cache=True)
 def _split_layer(
     A: Any,
@@ -320,6 +372,7 @@ def _split_layer(
     EC: Any,
     knots: Any,
     certify: bool,
+    before: tuple[Any, ...],
 ) -> tuple[Any, ...]:
     """Certified states just right of every piece's left end, and the crossings sorted
     inside each piece with their error bounds.
@@ -330,7 +383,14 @@ def _split_layer(
     the pieces that are undecided.  The slopes and intercepts are gathered here, in
     crossing order, so that later passes read them in sequence: read by neuron in crossing
     order, they stall on memory in a wide layer.
+
+    ``before``: ``(fresh, A, C, parent, S, slopes, offsets, W, b)``, the layer before as
+    :class:`pwlinear._split._Before` has it (its maps on the parents, each piece's
+    parent and states, its activation's tables, the weights into this layer, rows by
+    neuron); where ``fresh`` (the second hidden layer), a later child's crossing maps are
+    recomputed from them by :func:`_dot2_post`, as there.
     """
+    fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
     P, n = A.shape
     U = 2.0**-53
     s_right = np.empty((P, n), np.int8)
@@ -373,6 +433,10 @@ def _split_layer(
             if sr == sl:
                 continue
             a, c = A[q, j], C[q, j]
+            if fresh and q > 0 and parent_b[q] == parent_b[q - 1]:  # a later child
+                a, c = _dot2_post(
+                    A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j]
+                )
             mag, ea, ec = abs(a), EA[row, j], EC[row, j]
             for k in range(min(sr, sl), max(sr, sl)):
                 # certain states differ, so |a| > ea >= 0; the bound is that of
@@ -633,7 +697,7 @@ def _own_bounds(
     absolute chains through each piece's own activation slopes, taken along the running
     sums from the states ``firsts`` of its first sibling (row ``r`` of ``states`` and
     ``firsts`` belongs to piece ``rows[r]``)."""
-    wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _, _ = net
+    wt, w_off, bias, b_off, widths, _, _, slopes, offsets, _, _, _ = net
     n = widths[layer + 1]
     EA = np.empty((rows.size, n))
     EC = np.empty((rows.size, n))
@@ -695,7 +759,7 @@ def _sweep(
     layer but the last side by side, and the last layer's switch events (states at each
     parent's left end, parent of each region, region each switch begins, neuron, old and
     new state), and a bound on each edge's rounding error."""
-    wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running = net
+    wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running, w_rows = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
     A = a0.reshape((1, n))  # read only
@@ -711,6 +775,9 @@ def _sweep(
     n_ops = 3 + np.sum(widths[1:-1] + 2)  # rounded operations of the chain (one input)
     sums = 0  # and of the running sums of the layers so far
     need = np.zeros(1, np.int64)  # the scratch size that would have held every temporary
+    # the layer before, for recomputing crossing maps (_split_layer): none before the first
+    before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), slopes[0],
+              offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
@@ -725,7 +792,7 @@ def _sweep(
             EA[:] = 0.0
             EC[:] = 0.0
         s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-            A, C, edges, edge_err, EA, EC, kn, certify
+            A, C, edges, edge_err, EA, EC, kn, certify, before
         )
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
@@ -738,7 +805,7 @@ def _sweep(
             # slopes along the running sums, which can exceed the network's largest
             EA[bad], EC[bad] = np.minimum(own_a, EA[bad]), np.minimum(own_c, EC[bad])
             s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-                A, C, edges, edge_err, EA, EC, kn, certify
+                A, C, edges, edge_err, EA, EC, kn, certify, before
             )
         if bad.any():
             none = np.zeros(0, np.int64)
@@ -776,6 +843,10 @@ def _sweep(
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
             sums += longest + 2
+            start, stop = w_off[k + 1] - w_off[1], w_off[k + 2] - w_off[1]
+            W_rows = w_rows[start:stop].reshape((n_next, n))
+            b_next = bias[b_off[k + 1] : b_off[k + 2]]
+            before = (k == 0, A, C, parent, S2, slopes[k], offsets[k], W_rows, b_next)
             A, C = A_out, C_out
             continue
         region = np.arange(p.size) + p + 1  # the region each switch begins
@@ -872,8 +943,11 @@ def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...
 def _flat(net: Network) -> tuple[Any, ...]:
     """The network as the kernel's flat arrays: every ``W.T`` and bias concatenated with
     their offsets, the widths, the activations' knots, slopes, offsets and active flags
-    padded to the most knots, and the factors of :func:`pwlinear._bounds._running_factors`."""
+    padded to the most knots, the factors of :func:`pwlinear._bounds._running_factors`,
+    and the weights between hidden layers as ``W`` (rows by neuron, for
+    :func:`_dot2_post`)."""
     wts = [np.ascontiguousarray(W.T, dtype=np.float64).reshape(-1) for W, _ in net.layers]
+    rows = [np.asarray(W, dtype=np.float64).reshape(-1) for W, _ in net.layers[1:-1]]
     bs = [np.asarray(b, dtype=np.float64) for _, b in net.layers]
     acts = net.activations
     k_max = max([a.knots.size for a in acts], default=0)
@@ -895,6 +969,7 @@ def _flat(net: Network) -> tuple[Any, ...]:
         tables[1],
         tables[2].astype(np.int64),
         _cached(net, "running_factors", _running_factors),
+        np.concatenate([np.zeros(0)] + rows),  # the hidden layers' W, from offset w_off[1]
     )
 
 

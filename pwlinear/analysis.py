@@ -70,7 +70,7 @@ from pwlinear._events import (
     _states,
 )
 from pwlinear._exact import to_float, to_fraction
-from pwlinear._split import _insert, _Pieces, _split, _Undecided
+from pwlinear._split import _Before, _insert, _Pieces, _split, _Undecided
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -304,11 +304,12 @@ def _partition(
     # hidden layers but the last: split, then map the affine pieces through the next layer
     sums = 0  # rounded operations of the running sums so far (see _bounds._running_scale)
     firsts: list[NDArray[Any]] = []  # per layer so far, the states of each first sibling
+    before = None  # the layer before, to recompute crossing maps from (_split._Before)
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
         scale = _running_scale(net, sums, li)
-        s_right, s_left, p, i, k, x, e, tie = _split(
+        s_right, s_left, p, i, k, x, e, tie, a, c = _split(
             A, C, edges, edge_err, act.knots, _scaled(bounds, li, scale),
-            _Pieces(net, li, dense, edges, cause, firsts, scale),
+            _Pieces(net, li, dense, edges, cause, firsts, scale), before,
         )  # fmt: skip
         if tie.any() and np.any((x[1:] == x[:-1]) & (p[1:] == p[:-1]) & (tie[1:] == tie[:-1])):
             raise _Undecided("simultaneous switches before the last hidden layer")
@@ -321,7 +322,7 @@ def _partition(
         cause = new_cause
         # states: each piece's states at its left end, flipped at each crossing after it
         step = np.zeros((parent.size, A.shape[1]), dtype=np.int8)
-        step[child, i] = np.where(A[p, i] > 0, 1, -1)
+        step[child, i] = np.where(a > 0, 1, -1)
         first = np.flatnonzero(np.concatenate(([True], parent[1:] != parent[:-1])))
         step[first[1:]] -= (s_left - s_right)[:-1]
         s = s_right[parent] + np.cumsum(step, axis=0, dtype=np.int8)
@@ -333,9 +334,11 @@ def _partition(
         # the next layer's maps: a product on each piece's first child, then a rank-one
         # update across each crossing (only the flipping neuron changes), summed in order
         FA, FC = _next_maps(act, s[first], A, C, W, b)
-        _, _, _, dA, dC = _switch_effects(act, A, C, p, i, k, W)
+        _, _, _, dA, dC = _switch_effects(act, a, c, i, k, W)
         n_steps = np.bincount(p, minlength=first.size)
         sums += int(n_steps.max(initial=0)) + 2
+        # the second hidden layer's crossing maps, recomputed from the exact first layer
+        before = _Before(act.slopes, act.offsets, A, C, parent, s, W, b) if li == 0 else None
         A, C = _segmented_cumsum(FA, dA, p, n_steps), _segmented_cumsum(FC, dC, p, n_steps)
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
@@ -344,9 +347,9 @@ def _partition(
     lo_e, hi_e = edges[:-1], edges[1:]
     if dense:
         scale = _running_scale(net, sums, len(acts) - 1)
-        s0, _, p, i, k, x, e, tie = _split(
+        s0, _, p, i, k, x, e, tie, a, c = _split(
             A, C, edges, edge_err, act.knots, _scaled(bounds, -1, scale),
-            _Pieces(net, len(acts) - 1, dense, edges, cause, firsts, scale),
+            _Pieces(net, len(acts) - 1, dense, edges, cause, firsts, scale), before,
         )  # fmt: skip
     else:
         # one hidden layer: every crossing is (k - b_i) / w_i of exact inputs, so the few
@@ -358,7 +361,8 @@ def _partition(
             p, i, k, x, tie = _sorted_events(t, lo_e, hi_e, rank)
         e = 2.02 * _U * np.abs(x)  # (k - b) / w of exact inputs, rounded twice
         s0 = _small_int(_states(A, C, t, lo_e, act.knots))
-    old, new, dslope, dA, dC = _switch_effects(act, A, C, p, i, k, W_out)
+        a, c = A[p, i], C[p, i]
+    old, new, dslope, dA, dC = _switch_effects(act, a, c, i, k, W_out)
     first = (
         np.concatenate(([True], (x[1:] != x[:-1]) | (tie[1:] != tie[:-1]) | (p[1:] != p[:-1])))
         if x.size
@@ -422,15 +426,12 @@ def _partition(
 
 
 def _switch_effects(
-    act: Activation, A: FloatArray, C: FloatArray, p: IntArray, i: IntArray, k: IntArray,
-    W: FloatArray,
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
-    """For switches of neurons ``i`` across knots ``k`` inside pieces ``p`` (maps ``A, C``):
-    the old and new states, the slope change and the effect on the next layer's slopes
-    and intercepts, :math:`W_{:,i}\\,\\Delta s\\, a_i` and
+    act: Activation, a: FloatArray, c: FloatArray, i: IntArray, k: IntArray, W: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """For switches of neurons ``i`` (slopes ``a``, intercepts ``c`` on their pieces) across
+    knots ``k``: the old and new states, the slope change and the effect on the next
+    layer's slopes and intercepts, :math:`W_{:,i}\\,\\Delta s\\, a_i` and
     :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, one row per switch."""
-    at = p * A.shape[1] + i
-    a, c = np.take(A, at), np.take(C, at)
     up = a > 0
     old, new = np.where(up, k, k + 1), np.where(up, k + 1, k)
     dslope = act.slopes[new] - act.slopes[old]

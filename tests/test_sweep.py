@@ -380,3 +380,54 @@ def test_sweep_hands_on_loose_bounds_for_refinement(delta: float, loose: bool) -
     if loose:  # then regions recomputes that boundary exactly, correctly rounded
         rf, re = pl.regions(net), pl.regions(net, exact=True)
         assert rf.boundaries[2] == float(re.boundaries[2])
+
+
+FLOATS = st.one_of(
+    st.floats(-1e3, 1e3, allow_subnormal=False),
+    st.builds(lambda m, e: m * 2.0**e, st.floats(-1, 1), st.integers(-480, 480)),
+)
+
+
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 12)), elements=FLOATS),
+    st.data(),
+)
+def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, data) -> None:
+    from fractions import Fraction
+
+    from pwlinear._split import _dot2
+
+    Y = data.draw(hnp.arrays(np.float64, X.shape, elements=FLOATS))
+    init = data.draw(hnp.arrays(np.float64, X.shape[0], elements=FLOATS))
+    got = _dot2(X, Y, init)
+    u, n = 2.0**-53, X.shape[1] + 1
+    g = n * u / (1 - n * u)
+    for r in range(X.shape[0]):
+        terms = [Fraction(x) * Fraction(y) for x, y in zip(X[r], Y[r])] + [Fraction(init[r])]
+        exact = sum(terms, Fraction(0))
+        bound = u * abs(exact) + g * g * sum(abs(t) for t in terms)
+        assert abs(Fraction(got[r]) - exact) <= bound
+    # the sweep's compiled loop (post-activations slopes[S] * A, slopes[S] * C + offsets),
+    # errors by fused multiply-adds: the same bits
+    S = np.zeros(X.shape, np.int8)
+    slopes, offsets = np.array([1.0]), np.array([0.0])
+    for r in range(X.shape[0]):
+        a, c = _sweep._dot2_post(X, X, r, S, r, slopes, offsets, Y[r], init[r])
+        assert a.hex() == float(_dot2(X[r : r + 1], Y[r : r + 1])[0]).hex()
+        assert c.hex() == float(_dot2(X[r : r + 1] + 0.0, Y[r : r + 1], init[r : r + 1])[0]).hex()
+
+
+@pytest.mark.parametrize(
+    ("widths", "seed"), [([1, 3, 5, 1], 16104), ([1, 3, 3, 1], 22229), ([1, 4, 5, 1], 55878)]
+)
+def test_second_layer_boundaries_are_not_lost_to_running_sums(widths: list, seed: int) -> None:
+    # the running sums of the later children's maps cancel here: their crossings were
+    # 100 to 370 ulps off before the second layer's crossing maps were recomputed (Dot2)
+    net = pl.Network.random(widths, seed=seed)
+    exact = [float(v) for v in pl.regions(net, exact=True).boundaries]
+    for got in (
+        pl.regions(net).boundaries,
+        analysis._partition(net, -math.inf, math.inf, np.arange(1))[0][1:-1],
+    ):
+        ulps = np.abs(got - exact) / np.spacing(np.abs(exact))
+        assert ulps.max() <= 2
