@@ -534,21 +534,32 @@ def _difference_test(
     recursion in absolute values.  Returns (decided, is_kink).
     """
     last = net.activations[-1]
-    delta = np.zeros(ev.s0.shape, dtype=np.intp)
-    np.add.at(delta, (ev.parent[ev.region], ev.neuron), ev.new - ev.old)
-    s_end = ev.s0 + delta  # last-layer states at the right end of each parent
     left, right = bounds, bounds + 1
-    states_l = [s[left] for s in dense] + [s_end[ev.parent[left]]]
+    # last-layer states at the right end of each left region's parent: its states at the
+    # parent's left end plus the switches inside it (only those parents)
+    ends, row = np.unique(ev.parent[left], return_inverse=True)
+    s_end = ev.s0[ends].astype(np.intp)
+    switch_parent = ev.parent[ev.region]
+    inside = np.flatnonzero(np.isin(switch_parent, ends))
+    at = (np.searchsorted(ends, switch_parent[inside]), ev.neuron[inside])
+    np.add.at(s_end, at, (ev.new[inside] - ev.old[inside]).astype(np.intp))
+    states_l = [s[left] for s in dense] + [s_end[row.reshape(-1)]]
     states_r = [s[right] for s in dense] + [ev.s0[ev.parent[right]]]
-    A = np.broadcast_to(net.layers[0][0][:, 0], (bounds.size, net.widths[1])).copy()
+    m = bounds.size
+    A = np.broadcast_to(net.layers[0][0][:, 0], (m, net.widths[1])).copy()
     A_abs = np.abs(A)
     D = np.zeros_like(A)
     D_abs = np.zeros_like(A)
-    for act, sl, sr, (W, _) in zip(net.activations, states_l, states_r, net.layers[1:]):
+    weights = _cached(net, "weights_t_abs", lambda n: [(W.T, np.abs(W.T)) for W, _ in n.layers])
+    for act, sl, sr, (WT, WT_abs) in zip(net.activations, states_l, states_r, weights[1:]):
         SL, SR = act.slopes[sl], act.slopes[sr]
         dS = SR - SL
-        D, D_abs = (SR * D + dS * A) @ W.T, (np.abs(SR) * D_abs + np.abs(dS) * A_abs) @ np.abs(W).T
-        A, A_abs = (SL * A) @ W.T, (np.abs(SL) * A_abs) @ np.abs(W).T
+        # D and A through the layer in one product, their absolute values in another
+        # (products of a few rows cost the call, not the rows)
+        both = np.concatenate([SR * D + dS * A, SL * A]) @ WT
+        both_abs = np.concatenate([np.abs(SR) * D_abs + np.abs(dS) * A_abs, np.abs(SL) * A_abs])
+        both_abs = both_abs @ WT_abs
+        D, A, D_abs, A_abs = both[:m], both[m:], both_abs[:m], both_abs[m:]
     D, D_abs = np.abs(D[:, cols]), D_abs[:, cols]
     bound = _gamma(2 * _n_ops(net) + 4) * (1 + max(last.knots.size, 1)) * D_abs
     is_kink = (D > bound).any(axis=1)

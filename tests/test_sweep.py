@@ -405,7 +405,9 @@ def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, dat
     for r in range(X.shape[0]):
         terms = [Fraction(x) * Fraction(y) for x, y in zip(X[r], Y[r])] + [Fraction(init[r])]
         exact = sum(terms, Fraction(0))
-        bound = u * abs(exact) + g * g * sum(abs(t) for t in terms)
+        # (plus a few of the smallest subnormal per operation, for underflow)
+        bound = Fraction(u) * abs(exact) + Fraction(g) ** 2 * sum(abs(t) for t in terms)
+        bound += Fraction(8 * n) * Fraction(2) ** -1074
         assert abs(Fraction(got[r]) - exact) <= bound
     # the sweep's compiled loop (post-activations slopes[S] * A, slopes[S] * C + offsets),
     # errors by fused multiply-adds: the same bits
