@@ -16,8 +16,8 @@ its output maps).  The bounds of the next layers grow by the running sums'
 operations (:func:`pwlinear._bounds._running_scale`), and a piece's own
 bounds take each neuron's slopes along the sums from its first sibling.
 Running sums lose digits where their updates cancel, so the second hidden
-layer's crossings on later children take their slopes and intercepts from
-the exact first layer instead, by a compensated product (:func:`_dot2_post`).
+layer's crossings take their slopes and intercepts from the exact first
+layer instead, by a compensated product (:func:`_dot2_post`).
 That is the arithmetic of :func:`pwlinear.analysis._partition`, so the same
 bounds hold and the results agree to the last bit.
 
@@ -334,12 +334,13 @@ _fma: Any = intrinsic(_fma_typing)
 @numba.njit(cache=True)
 def _dot2_post(
     A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """:func:`pwlinear._split._dot2` of the weights ``w`` with piece ``q``'s
     post-activations ``slopes[S[q]] * A[row]`` and ``slopes[S[q]] * C[row] +
     offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
     bits (a product's rounding error by a fused multiply-add is the one Dekker's
-    splitting finds there)."""
+    splitting finds there).  The intercept comes as its sum and the sum's error, for
+    :func:`_numerator`."""
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
     for t in range(w.size):
         st = S[q, t]
@@ -359,7 +360,18 @@ def _dot2_post(
     s2 = sc + b
     bp = s2 - sc
     kc = kc + ((sc - (s2 - bp)) + (b - bp))
-    return sa + ka, s2 + kc
+    return sa + ka, s2, kc
+
+
+@numba.njit(cache=True)
+def _numerator(k: float, c: float, c_lo: float) -> float:
+    """:math:`k - (c + c_{lo})` rounded once but for a tiny error: :math:`k - c` split into
+    its float and its error (TwoSum), the error joined to :math:`-c_{lo}` first.  With
+    ``c_lo`` 0 it is the float :math:`k - c` (same bits); a knot that cancels most of a
+    compensated intercept keeps its digits.  As :func:`pwlinear._split._numerator`."""
+    s = k - c
+    bp = s - k
+    return s + (((k - (s - bp)) + (-c - bp)) - c_lo)
 
 
 @numba.njit(cache=True)
@@ -387,8 +399,8 @@ def _split_layer(
     ``before``: ``(fresh, A, C, parent, S, slopes, offsets, W, b)``, the layer before as
     :class:`pwlinear._split._Before` has it (its maps on the parents, each piece's
     parent and states, its activation's tables, the weights into this layer, rows by
-    neuron); where ``fresh`` (the second hidden layer), a later child's crossing maps are
-    recomputed from them by :func:`_dot2_post`, as there.
+    neuron); where ``fresh`` (the second hidden layer), the crossing maps are recomputed
+    from them by :func:`_dot2_post`, as there.
     """
     fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
     P, n = A.shape
@@ -433,15 +445,22 @@ def _split_layer(
             if sr == sl:
                 continue
             a, c = A[q, j], C[q, j]
-            if fresh and q > 0 and parent_b[q] == parent_b[q - 1]:  # a later child
-                a, c = _dot2_post(
+            c_hi, c_lo = c, 0.0
+            if fresh:
+                a, c_hi, c_lo = _dot2_post(
                     A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j]
                 )
+                c = c_hi + c_lo
             mag, ea, ec = abs(a), EA[row, j], EC[row, j]
             for k in range(min(sr, sl), max(sr, sl)):
                 # certain states differ, so |a| > ea >= 0; the bound is that of
                 # pwlinear._split._split's crossing_error
-                v = (knots[k] - c) / a if a != 0.0 else (math.inf if knots[k] > c else -math.inf)
+                kn = knots[k]
+                v = (
+                    _numerator(kn, c_hi, c_lo) / a
+                    if a != 0.0
+                    else (math.inf if kn > c else -math.inf)
+                )
                 v = min(max(v, lo), hi)
                 if mag > ea:
                     inv = 1.01 / (mag - ea)

@@ -396,3 +396,21 @@ def test_fast_fractions_equal_fraction(ints: list[int], dens: list[int], n: int,
             (f.numerator, f.denominator) for f in want
         ]
         assert all(type(f) is Fraction and hash(f) == hash(w) for f, w in zip(got, want))
+
+
+@given(
+    st.integers(1, 8),
+    st.integers(1, 8),
+    st.integers(0, 2**16),
+    st.sampled_from(["relu", "leaky_relu", "abs", "hardtanh"]),
+    st.sampled_from([None, (-3.0, 2.5)]),
+)
+def test_boundaries_of_two_hidden_layers_are_within_a_few_ulps(
+    n1: int, n2: int, seed: int, activation: str, interval: tuple[float, float] | None
+) -> None:
+    # the first layer's crossings are -b/w of exact inputs, the second's come from the
+    # exact first layer's maps by a compensated product: nearly correctly rounded
+    # (deeper layers' maps carry the rounding of the layers below them)
+    net = pl.Network(pl.Network.random([1, n1, n2, 1], seed=seed).layers, activation)
+    rf, re = pl.regions(net, interval), pl.regions(net, interval, exact=True)
+    assert all(ulps_apart(a, float(b)) <= 4 for a, b in zip(rf.boundaries, re.boundaries))

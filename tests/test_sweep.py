@@ -414,9 +414,11 @@ def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, dat
     S = np.zeros(X.shape, np.int8)
     slopes, offsets = np.array([1.0]), np.array([0.0])
     for r in range(X.shape[0]):
-        a, c = _sweep._dot2_post(X, X, r, S, r, slopes, offsets, Y[r], init[r])
+        a, c, c_lo = _sweep._dot2_post(X, X, r, S, r, slopes, offsets, Y[r], init[r])
         assert a.hex() == float(_dot2(X[r : r + 1], Y[r : r + 1])[0]).hex()
-        assert c.hex() == float(_dot2(X[r : r + 1] + 0.0, Y[r : r + 1], init[r : r + 1])[0]).hex()
+        want = _dot2(X[r : r + 1] + 0.0, Y[r : r + 1], init[r : r + 1], split=True)
+        assert (c.hex(), c_lo.hex()) == (float(want[0][0]).hex(), float(want[1][0]).hex())
+        assert (c + c_lo).hex() == float(want[0][0] + want[1][0]).hex()
 
 
 @pytest.mark.parametrize(
