@@ -254,20 +254,10 @@ def _numerator(k: FloatArray, c: FloatArray, c_lo: FloatArray) -> FloatArray:
     return s + (((k - (s - bp)) + (-c - bp)) - c_lo)  # type: ignore[no-any-return]
 
 
-def _dot2(X: FloatArray, Y: FloatArray, init: FloatArray | None = None, split: bool = False) -> Any:
-    """Row by row, :math:`\\sum_t X_t Y_t` (plus ``init``), as accurate as if summed in
-    twice the precision and then rounded (Ogita, Rump and Oishi's Dot2): every product
-    split into its float and its exact rounding error (Dekker), every sum into its float
-    and its error (Knuth's TwoSum), in order, with the errors added at the end.  Its error
-    is at most :math:`u|r| + \\gamma_n^2 \\sum_t |X_t Y_t|`, within the bound of a plain
-    sum.
-
-    The compiled sweep does the same operations one row at a time, with each product's
-    error from a fused multiply-add: the same error, so the same bits (Dekker's
-    splitting is exact unless a product nears the underflow range or a factor the
-    overflow range; those few are computed exactly).  With ``split``, the sum and its
-    error unadded."""
-    P = X * Y
+def _product_error(X: FloatArray, Y: FloatArray, P: FloatArray) -> FloatArray:
+    """The exact rounding errors :math:`XY - P` of the products ``P = X * Y`` (Dekker's
+    splitting, exact unless a product nears the underflow range or a factor the overflow
+    range; those few are computed exactly): what a fused multiply-add finds, bit for bit."""
     cx = _SPLIT * X
     xh = cx - (cx - X)
     xl = X - xh
@@ -277,8 +267,34 @@ def _dot2(X: FloatArray, Y: FloatArray, init: FloatArray | None = None, split: b
     E = ((xh * yh - P) + xh * yl + xl * yh) + xl * yl
     big = 2.0**995
     odd = (np.abs(P) < 2.0**-900) & (X != 0) & (Y != 0) | (np.abs(X) > big) | (np.abs(Y) > big)
-    for r, t in np.argwhere(odd):  # x y - p rounded once, as a fused multiply-add
-        E[r, t] = to_float(Fraction(X[r, t]) * Fraction(Y[r, t]) - Fraction(P[r, t]))
+    for idx in np.argwhere(odd):  # x y - p rounded once, as a fused multiply-add
+        at = tuple(idx)
+        E[at] = to_float(Fraction(X[at]) * Fraction(Y[at]) - Fraction(P[at]))
+    return E  # type: ignore[no-any-return]
+
+
+def _dot2(
+    X: FloatArray,
+    Y: FloatArray,
+    init: FloatArray | None = None,
+    split: bool = False,
+    X_err: FloatArray | None = None,
+) -> Any:
+    """Row by row, :math:`\\sum_t (X_t + X^{err}_t) Y_t` (plus ``init``), as accurate as if
+    summed in twice the precision and then rounded (Ogita, Rump and Oishi's Dot2): every
+    product split into its float and its exact rounding error
+    (:func:`_product_error`), every sum into its float and its error (Knuth's TwoSum),
+    in order, with the errors (and :math:`X^{err}_t Y_t`, for factors that are
+    themselves rounded) added at the end.  Its error is at most about
+    :math:`u|r| + \\gamma_n^2 \\sum_t |X_t Y_t|`, within the bound of a plain sum.  With
+    ``split``, the sum and its error unadded.
+
+    The compiled sweep does the same operations one row at a time, with each product's
+    error from a fused multiply-add: the same error, so the same bits."""
+    P = X * Y
+    E = _product_error(X, Y, P)
+    if X_err is not None:
+        E = E + X_err * Y
     s = np.zeros(X.shape[0])
     comp = np.zeros(X.shape[0])
     for t in range(X.shape[1]):
@@ -323,9 +339,16 @@ class _Before:
         """Slopes and intercepts of neurons ``i`` on pieces ``p``, :math:`W_i (S A)` and
         :math:`W_i (S C + O) + b_i`, the intercepts as sums and their errors."""
         st, rows, w = self.s[p], self.parent[p], self.W[i]
-        slope = self.slopes[st]
-        a = _dot2(slope * self.A[rows], w)
-        c_hi, c_lo = _dot2(slope * self.C[rows] + self.offsets[st], w, self.b[i], split=True)
+        slope, offset, A, C = self.slopes[st], self.offsets[st], self.A[rows], self.C[rows]
+        # the post-activations and their rounding errors (a leaky slope's product, an
+        # offset's sum), so that the products count them too
+        xa = slope * A
+        a = _dot2(xa, w, X_err=_product_error(slope, A, xa))
+        xc0 = slope * C
+        xc = xc0 + offset
+        bp = xc - xc0
+        xc_err = _product_error(slope, C, xc0) + ((xc0 - (xc - bp)) + (offset - bp))
+        c_hi, c_lo = _dot2(xc, w, self.b[i], split=True, X_err=xc_err)
         return a, c_hi, c_lo
 
 

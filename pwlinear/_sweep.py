@@ -344,11 +344,16 @@ def _dot2_post(
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
     for t in range(w.size):
         st = S[q, t]
-        sl, y = slopes[st], w[t]
-        xa = sl * A[row, t]
-        xc = sl * C[row, t] + offsets[st]
+        sl, o, y, at, ct = slopes[st], offsets[st], w[t], A[row, t], C[row, t]
+        xa = sl * at  # the post-activations and their rounding errors
+        xa_err = _fma(sl, at, -xa)
+        xc0 = sl * ct
+        xc = xc0 + o
+        bp = xc - xc0
+        xc_err = _fma(sl, ct, -xc0) + ((xc0 - (xc - bp)) + (o - bp))
         pa, pc = xa * y, xc * y
-        ea, ec = _fma(xa, y, -pa), _fma(xc, y, -pc)
+        ea = _fma(xa, y, -pa) + xa_err * y
+        ec = _fma(xc, y, -pc) + xc_err * y
         s2 = sa + pa
         bp = s2 - sa
         ka = ka + (((sa - (s2 - bp)) + (pa - bp)) + ea)

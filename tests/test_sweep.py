@@ -395,7 +395,7 @@ FLOATS = st.one_of(
 def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, data) -> None:
     from fractions import Fraction
 
-    from pwlinear._split import _dot2
+    from pwlinear._split import _Before, _dot2
 
     Y = data.draw(hnp.arrays(np.float64, X.shape, elements=FLOATS))
     init = data.draw(hnp.arrays(np.float64, X.shape[0], elements=FLOATS))
@@ -409,16 +409,18 @@ def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, dat
         bound = Fraction(u) * abs(exact) + Fraction(g) ** 2 * sum(abs(t) for t in terms)
         bound += Fraction(8 * n) * Fraction(2) ** -1074
         assert abs(Fraction(got[r]) - exact) <= bound
-    # the sweep's compiled loop (post-activations slopes[S] * A, slopes[S] * C + offsets),
-    # errors by fused multiply-adds: the same bits
-    S = np.zeros(X.shape, np.int8)
-    slopes, offsets = np.array([1.0]), np.array([0.0])
-    for r in range(X.shape[0]):
-        a, c, c_lo = _sweep._dot2_post(X, X, r, S, r, slopes, offsets, Y[r], init[r])
-        assert a.hex() == float(_dot2(X[r : r + 1], Y[r : r + 1])[0]).hex()
-        want = _dot2(X[r : r + 1] + 0.0, Y[r : r + 1], init[r : r + 1], split=True)
-        assert (c.hex(), c_lo.hex()) == (float(want[0][0]).hex(), float(want[1][0]).hex())
-        assert (c + c_lo).hex() == float(want[0][0] + want[1][0]).hex()
+    # the sweep's compiled loop against the numpy path's maps: the post-activations
+    # slopes[S] * A and slopes[S] * C + offsets with their rounding errors, then Dot2 with
+    # errors by fused multiply-adds there, by Dekker's splitting here: the same bits
+    slopes = np.array([data.draw(st.sampled_from([0.01, 0.3, -2.0])), 1.0, 0.0])
+    offsets = np.array([data.draw(st.sampled_from([0.0, 0.5, -1.0 / 3])), 0.0, 1.0])
+    S = data.draw(hnp.arrays(np.int8, X.shape, elements=st.integers(0, 2)))
+    rows = np.arange(X.shape[0])
+    before = _Before(slopes, offsets, X, Y, rows, S, Y, init)
+    a_np, c_np, c_lo_np = before.maps(rows, rows)
+    for r in rows:
+        a, c, c_lo = _sweep._dot2_post(X, Y, r, S, r, slopes, offsets, Y[r], init[r])
+        assert (a.hex(), c.hex(), c_lo.hex()) == (a_np[r].hex(), c_np[r].hex(), c_lo_np[r].hex())
 
 
 @pytest.mark.parametrize(
