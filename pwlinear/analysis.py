@@ -673,15 +673,16 @@ def regions(
     cannot decide is settled in exact arithmetic on the pieces concerned.
     So the number of regions and breakpoints, their order and every
     activation pattern always equal those of ``exact=True``.  Each float
-    boundary is within its certified error bound of the exact one (a few ulps
-    unless weights cancel heavily; correctly rounded where its order was settled
-    exactly), and a boundary whose bound exceeds :math:`2^{-8}` of its size is
-    recomputed exactly and correctly rounded; ``refine=True`` rounds every
-    boundary correctly.  Two consequences of keeping the
-    exact structure in float64: boundaries closer together than float resolution
-    round to the same float (a region of zero width), and a slope change smaller than the
-    slopes' rounding can leave equal float slopes on both sides of a
-    breakpoint; ``exact=True`` shows both exactly.
+    boundary is within its certified error bound of the exact one (with one or
+    two hidden layers within a few ulps, from compensated products of the exact
+    first layer; deeper, a few ulps unless weights cancel heavily; correctly
+    rounded where its order was settled exactly), and a boundary whose bound
+    exceeds :math:`2^{-8}` of its size is recomputed exactly and correctly
+    rounded; ``refine=True`` rounds every boundary correctly.  Two consequences
+    of keeping the exact structure in float64: boundaries closer together than
+    float resolution round to the same float (a region of zero width), and a
+    slope change smaller than the slopes' rounding can leave equal float slopes
+    on both sides of a breakpoint; ``exact=True`` shows both exactly.
 
     Examples
     --------
