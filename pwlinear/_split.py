@@ -244,14 +244,23 @@ class _Pieces:
 _SPLIT = 134217729.0  # 2**27 + 1: Dekker's splitting of a float into two halves
 
 
-def _numerator(k: FloatArray, c: FloatArray, c_lo: FloatArray) -> FloatArray:
+def _two_sum(a: Any, b: Any) -> tuple[Any, Any]:
+    """Knuth's TwoSum: the float ``s = a + b`` and its exact error ``a + b - s`` (floats or
+    arrays; the sweep compiles this same function)."""
+    s = a + b
+    bp = s - a
+    return s, (a - (s - bp)) + (b - bp)
+
+
+def _numerator(k: Any, c: Any, c_lo: Any) -> Any:
     """:math:`k - (c + c_{lo})` rounded once but for a tiny error: :math:`k - c` split into
-    its float and its error (TwoSum), the error joined to :math:`-c_{lo}` first.  With
-    ``c_lo`` 0 it is the float :math:`k - c` (same bits); a knot that cancels most of a
-    compensated intercept keeps its digits.  The sweep's ``_numerator`` does the same."""
+    its float and its error (:func:`_two_sum`, written out so that the sweep can compile
+    this function too), the error joined to :math:`-c_{lo}` first.  With ``c_lo`` 0 it is
+    the float :math:`k - c` (same bits); a knot that cancels most of a compensated
+    intercept keeps its digits."""
     s = k - c
     bp = s - k
-    return s + (((k - (s - bp)) + (-c - bp)) - c_lo)  # type: ignore[no-any-return]
+    return s + (((k - (s - bp)) + (-c - bp)) - c_lo)
 
 
 def _product_error(X: FloatArray, Y: FloatArray, P: FloatArray) -> FloatArray:
@@ -298,16 +307,11 @@ def _dot2(
     s = np.zeros(X.shape[0])
     comp = np.zeros(X.shape[0])
     for t in range(X.shape[1]):
-        p = P[:, t]
-        s2 = s + p
-        bp = s2 - s
-        comp = comp + (((s - (s2 - bp)) + (p - bp)) + E[:, t])
-        s = s2
+        s, err = _two_sum(s, P[:, t])
+        comp = comp + (err + E[:, t])
     if init is not None:
-        s2 = s + init
-        bp = s2 - s
-        comp = comp + ((s - (s2 - bp)) + (init - bp))
-        s = s2
+        s, err = _two_sum(s, init)
+        comp = comp + err
     return (s, comp) if split else s + comp
 
 
@@ -345,9 +349,8 @@ class _Before:
         xa = slope * A
         a = _dot2(xa, w, X_err=_product_error(slope, A, xa))
         xc0 = slope * C
-        xc = xc0 + offset
-        bp = xc - xc0
-        xc_err = _product_error(slope, C, xc0) + ((xc0 - (xc - bp)) + (offset - bp))
+        xc, sum_err = _two_sum(xc0, offset)
+        xc_err = _product_error(slope, C, xc0) + sum_err
         c_hi, c_lo = _dot2(xc, w, self.b[i], split=True, X_err=xc_err)
         return a, c_hi, c_lo
 

@@ -40,6 +40,7 @@ from llvmlite import ir
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
+from pwlinear import _split
 from pwlinear._bounds import (
     _REFINE,
     _U,
@@ -331,6 +332,11 @@ def _fma_typing(typingctx: Any, x: Any, y: Any, z: Any) -> Any:
 _fma: Any = intrinsic(_fma_typing)
 
 
+# the numpy path's functions, compiled: the same operations, so the same bits
+_two_sum = numba.njit(inline="always")(_split._two_sum)
+_numerator = numba.njit(cache=True)(_split._numerator)
+
+
 @numba.njit(cache=True)
 def _dot2_post(
     A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float
@@ -340,7 +346,7 @@ def _dot2_post(
     offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
     bits (a product's rounding error by a fused multiply-add is the one Dekker's
     splitting finds there).  The intercept comes as its sum and the sum's error, for
-    :func:`_numerator`."""
+    :func:`pwlinear._split._numerator`."""
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
     for t in range(w.size):
         st = S[q, t]
@@ -348,35 +354,15 @@ def _dot2_post(
         xa = sl * at  # the post-activations and their rounding errors
         xa_err = _fma(sl, at, -xa)
         xc0 = sl * ct
-        xc = xc0 + o
-        bp = xc - xc0
-        xc_err = _fma(sl, ct, -xc0) + ((xc0 - (xc - bp)) + (o - bp))
+        xc, sum_err = _two_sum(xc0, o)
+        xc_err = _fma(sl, ct, -xc0) + sum_err
         pa, pc = xa * y, xc * y
-        ea = _fma(xa, y, -pa) + xa_err * y
-        ec = _fma(xc, y, -pc) + xc_err * y
-        s2 = sa + pa
-        bp = s2 - sa
-        ka = ka + (((sa - (s2 - bp)) + (pa - bp)) + ea)
-        sa = s2
-        s2 = sc + pc
-        bp = s2 - sc
-        kc = kc + (((sc - (s2 - bp)) + (pc - bp)) + ec)
-        sc = s2
-    s2 = sc + b
-    bp = s2 - sc
-    kc = kc + ((sc - (s2 - bp)) + (b - bp))
-    return sa + ka, s2, kc
-
-
-@numba.njit(cache=True)
-def _numerator(k: float, c: float, c_lo: float) -> float:
-    """:math:`k - (c + c_{lo})` rounded once but for a tiny error: :math:`k - c` split into
-    its float and its error (TwoSum), the error joined to :math:`-c_{lo}` first.  With
-    ``c_lo`` 0 it is the float :math:`k - c` (same bits); a knot that cancels most of a
-    compensated intercept keeps its digits.  As :func:`pwlinear._split._numerator`."""
-    s = k - c
-    bp = s - k
-    return s + (((k - (s - bp)) + (-c - bp)) - c_lo)
+        sa, err = _two_sum(sa, pa)
+        ka = ka + (err + (_fma(xa, y, -pa) + xa_err * y))
+        sc, err = _two_sum(sc, pc)
+        kc = kc + (err + (_fma(xc, y, -pc) + xc_err * y))
+    sc, err = _two_sum(sc, b)
+    return sa + ka, sc, kc + err
 
 
 @numba.njit(cache=True)
@@ -799,9 +785,10 @@ def _sweep(
     n_ops = 3 + np.sum(widths[1:-1] + 2)  # rounded operations of the chain (one input)
     sums = 0  # and of the running sums of the layers so far
     need = np.zeros(1, np.int64)  # the scratch size that would have held every temporary
-    # the layer before, for recomputing crossing maps (_split_layer): none before the first
-    before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), slopes[0],
-              offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
+    # the first layer, for recomputing the second one's crossing maps (_split_layer)
+    no_before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), slopes[0],
+                 offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
+    before = no_before
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
@@ -867,10 +854,10 @@ def _sweep(
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
             sums += longest + 2
-            start, stop = w_off[k + 1] - w_off[1], w_off[k + 2] - w_off[1]
-            W_rows = w_rows[start:stop].reshape((n_next, n))
-            b_next = bias[b_off[k + 1] : b_off[k + 2]]
-            before = (k == 0, A, C, parent, S2, slopes[k], offsets[k], W_rows, b_next)
+            before = no_before
+            if k == 0:  # the first layer's maps are exact: the second's crossings from them
+                W1, b1 = w_rows.reshape((n_next, n)), bias[b_off[1] : b_off[2]]
+                before = (True, A, C, parent, S2, slopes[0], offsets[0], W1, b1)
             A, C = A_out, C_out
             continue
         region = np.arange(p.size) + p + 1  # the region each switch begins
@@ -968,10 +955,9 @@ def _flat(net: Network) -> tuple[Any, ...]:
     """The network as the kernel's flat arrays: every ``W.T`` and bias concatenated with
     their offsets, the widths, the activations' knots, slopes, offsets and active flags
     padded to the most knots, the factors of :func:`pwlinear._bounds._running_factors`,
-    and the weights between hidden layers as ``W`` (rows by neuron, for
-    :func:`_dot2_post`)."""
+    and the weights into the second hidden layer as ``W`` (rows by neuron, for
+    :func:`_dot2_post`; empty with one hidden layer)."""
     wts = [np.ascontiguousarray(W.T, dtype=np.float64).reshape(-1) for W, _ in net.layers]
-    rows = [np.asarray(W, dtype=np.float64).reshape(-1) for W, _ in net.layers[1:-1]]
     bs = [np.asarray(b, dtype=np.float64) for _, b in net.layers]
     acts = net.activations
     k_max = max([a.knots.size for a in acts], default=0)
@@ -993,7 +979,7 @@ def _flat(net: Network) -> tuple[Any, ...]:
         tables[1],
         tables[2].astype(np.int64),
         _cached(net, "running_factors", _running_factors),
-        np.concatenate([np.zeros(0)] + rows),  # the hidden layers' W, from offset w_off[1]
+        np.asarray(net.layers[1][0] if len(acts) > 1 else (), dtype=np.float64).reshape(-1),
     )
 
 

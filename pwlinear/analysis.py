@@ -535,15 +535,16 @@ def _difference_test(
     """
     last = net.activations[-1]
     left, right = bounds, bounds + 1
-    # last-layer states at the right end of each left region's parent: its states at the
-    # parent's left end plus the switches inside it (only those parents)
-    ends, row = np.unique(ev.parent[left], return_inverse=True)
-    s_end = ev.s0[ends].astype(np.intp)
+    # last-layer states on each left region, the last of its parent (the parents differ
+    # across these boundaries, so they are distinct and increasing): the states at the
+    # parent's left end plus the switches inside it
+    parents = ev.parent[left]
     switch_parent = ev.parent[ev.region]
-    inside = np.flatnonzero(np.isin(switch_parent, ends))
-    at = (np.searchsorted(ends, switch_parent[inside]), ev.neuron[inside])
+    inside = np.flatnonzero(np.isin(switch_parent, parents))
+    s_end = ev.s0[parents].astype(np.intp)
+    at = (np.searchsorted(parents, switch_parent[inside]), ev.neuron[inside])
     np.add.at(s_end, at, (ev.new[inside] - ev.old[inside]).astype(np.intp))
-    states_l = [s[left] for s in dense] + [s_end[row.reshape(-1)]]
+    states_l = [s[left] for s in dense] + [s_end]
     states_r = [s[right] for s in dense] + [ev.s0[ev.parent[right]]]
     m = bounds.size
     A = np.broadcast_to(net.layers[0][0][:, 0], (m, net.widths[1])).copy()
