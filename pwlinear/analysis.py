@@ -96,18 +96,26 @@ def _lookup(table: NDArray[Any], s: NDArray[Any]) -> NDArray[Any]:
 
 
 def _next_maps(
-    act: Activation, s: NDArray[Any], A: FloatArray, C: FloatArray, W: FloatArray, b: FloatArray
+    act: Activation, s: NDArray[Any], A: FloatArray, C: FloatArray, WT: FloatArray, b: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """The next layer's maps :math:`W (S A)` and :math:`W (S C + O) + b` on each piece, for
-    the activation states ``s``: slopes and intercepts in one matrix product."""
+    the activation states ``s``: slopes and intercepts in one matrix product with ``WT``,
+    :math:`W^T` stored C-contiguous as the sweep's (OpenBLAS's kernels for a transposed
+    operand can round differently: seen on AVX-512, where ``A @ W.T`` is not
+    ``A @ ascontiguousarray(W.T)`` to the last bit)."""
     slope = _lookup(act.slopes, s)
     post = np.empty((2,) + A.shape)
     np.multiply(A, slope, out=post[0])
     np.multiply(C, slope, out=post[1])
     if act.offsets.any():
         post[1] += _lookup(act.offsets, s)
-    out = post.reshape(-1, A.shape[1]) @ W.T
+    out = post.reshape(-1, A.shape[1]) @ WT
     return out[: A.shape[0]], out[A.shape[0] :] + b
+
+
+def _weights_t(net: Network) -> list[FloatArray]:
+    """Every layer's :math:`W^T`, C-contiguous (for :func:`_next_maps`); once per network."""
+    return _cached(net, "weights_t", lambda n: [np.ascontiguousarray(W.T) for W, _ in n.layers])  # type: ignore[no-any-return]
 
 
 def _n_inactive(act: Activation, s: NDArray[Any]) -> IntArray:
@@ -333,7 +341,7 @@ def _partition(
         inactive = inactive + _n_inactive(act, s)
         # the next layer's maps: a product on each piece's first child, then a rank-one
         # update across each crossing (only the flipping neuron changes), summed in order
-        FA, FC = _next_maps(act, s[first], A, C, W, b)
+        FA, FC = _next_maps(act, s[first], A, C, _weights_t(net)[li + 1], b)
         _, _, _, dA, dC = _switch_effects(act, a, c, i, k, W)
         n_steps = np.bincount(p, minlength=first.size)
         sums += int(n_steps.max(initial=0)) + 2
@@ -370,7 +378,7 @@ def _partition(
     )
     starts = np.flatnonzero(first)
     gp = p[starts]  # parent of each group of simultaneous switches
-    A0, C0 = _next_maps(act, s0, A, C, W_out, b_out)
+    A0, C0 = _next_maps(act, s0, A, C, _weights_t(net)[-1], b_out)
     n_groups, GA, A_out, C_out, inactive = _accumulate(
         act.active, s0, old, new, starts, gp, lo_e.size, (A0, dA), (C0, dC), inactive
     )

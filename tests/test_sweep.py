@@ -71,6 +71,19 @@ def test_coincident_switches_go_to_the_settling_path() -> None:
     assert pl.regions(net).switches[0].tolist() == [[0, 2]]
 
 
+@pytest.mark.parametrize("width", [32, 64])
+def test_wider_layers_give_the_numpy_partitions_bits(width: int) -> None:
+    # layers of 32 neurons or more: OpenBLAS's AVX-512 kernels round A @ W.T (a
+    # transposed view) and A @ ascontiguousarray(W.T) differently, so both paths must
+    # take the same operand (hypothesis's nets are too narrow to see it)
+    net = pl.Network.random([1, width, width, width, 1], seed=0)
+    cols = np.arange(1)
+    assert_same_partition(
+        _sweep.partition_sweep(net, -math.inf, math.inf, cols),
+        analysis._partition(net, -math.inf, math.inf, cols),
+    )
+
+
 @given(nets(), INTERVALS)
 def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) -> None:
     # network-wide bounds inflated a million times: pieces of later layers are retried
