@@ -384,6 +384,7 @@ def _split_layer(
     edge_err: Any,
     EA: Any,
     EC: Any,
+    row_of: Any,
     knots: Any,
     certify: bool,
     before: tuple[Any, ...],
@@ -391,8 +392,8 @@ def _split_layer(
     """Certified states just right of every piece's left end, and the crossings sorted
     inside each piece with their error bounds.
 
-    ``EA``, ``EC``: per-neuron error bounds of the maps, one row for all pieces or one per
-    piece.  Returns ``s_right, p, i, m, x, e, ga, gc, bad``: piece, neuron and knot of
+    ``EA``, ``EC``: rows of per-neuron error bounds of the maps, piece ``q`` taking row
+    ``row_of[q]`` (every piece row 0 where ``row_of`` is empty).  Returns ``s_right, p, i, m, x, e, ga, gc, bad``: piece, neuron and knot of
     each crossing, its point and bound, the neuron's slope and intercept on its piece, and
     the pieces that are undecided.  The slopes and intercepts are gathered here, in
     crossing order, so that later passes read them in sequence: read by neuron in crossing
@@ -417,7 +418,7 @@ def _split_layer(
         ea_max[row] = EA[row].max()
         ec_max[row] = EC[row].max()
     for q in range(P):
-        row = 0 if EA.shape[0] == 1 else q
+        row = row_of[q] if row_of.size else 0
         n_cross = -1
         if knots.size == 1:
             n_cross = _piece_relu_like(
@@ -439,7 +440,7 @@ def _split_layer(
         start, stop = count[q], count[q + 1]
         if start == stop:
             continue
-        row = 0 if EA.shape[0] == 1 else q
+        row = row_of[q] if row_of.size else 0
         lo, hi = edges[q], edges[q + 1]
         t = start
         for j in range(n):
@@ -814,6 +815,7 @@ def _sweep(
     no_before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), slopes[0],
                  offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
     before = no_before
+    no_rows = np.zeros(0, np.int64)  # every piece the network-wide bounds (_split_layer)
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
@@ -828,20 +830,22 @@ def _sweep(
             EA[:] = 0.0
             EC[:] = 0.0
         s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-            A, C, edges, edge_err, EA, EC, kn, certify, before
+            A, C, edges, edge_err, EA, EC, no_rows, kn, certify, before
         )
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
             rows = np.nonzero(bad)[0]
             states, firsts = _compose(rows, k, chain, parents, first, True)
             own_a, own_c = _own_bounds(rows, states, firsts, k, net, a0, c0, scale * g_own)
-            EA, EC = np.empty((A.shape[0], n)), np.empty((A.shape[0], n))
-            EA[:], EC[:] = scale * ea_all[h_off - n : h_off], scale * ec_all[h_off - n : h_off]
             # both bound the error, so the smaller does: own bounds take each neuron's
             # slopes along the running sums, which can exceed the network's largest
-            EA[bad], EC[bad] = np.minimum(own_a, EA[bad]), np.minimum(own_c, EC[bad])
+            EA2, EC2 = np.empty((rows.size + 1, n)), np.empty((rows.size + 1, n))
+            EA2[0], EC2[0] = EA[0], EC[0]
+            EA2[1:], EC2[1:] = np.minimum(own_a, EA), np.minimum(own_c, EC)
+            row_of = np.zeros(A.shape[0], np.int64)
+            row_of[rows] = np.arange(1, rows.size + 1)
             s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-                A, C, edges, edge_err, EA, EC, kn, certify, before
+                A, C, edges, edge_err, EA2, EC2, row_of, kn, certify, before
             )
         if bad.any():
             none = np.zeros(0, np.int64)
