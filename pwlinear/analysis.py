@@ -115,7 +115,10 @@ def _next_maps(
 
 def _weights_t(net: Network) -> list[FloatArray]:
     """Every layer's :math:`W^T`, C-contiguous (for :func:`_next_maps`); once per network."""
-    return _cached(net, "weights_t", lambda n: [np.ascontiguousarray(W.T) for W, _ in n.layers])  # type: ignore[no-any-return]
+    out: list[FloatArray] = _cached(
+        net, "weights_t", lambda n: [np.ascontiguousarray(W.T) for W, _ in n.layers]
+    )
+    return out
 
 
 def _n_inactive(act: Activation, s: NDArray[Any]) -> IntArray:
