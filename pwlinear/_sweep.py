@@ -755,7 +755,11 @@ def _ancestors(rows: Any, layer: int, chain: Any, parents: Any) -> tuple[Any, An
     below = rows
     for j in range(layer - 1, -1, -1):
         anc[j] = below
-        flat[offs[j] : offs[j + 1]] = chain[j].reshape(-1)
+        part, to = chain[j].reshape(-1), flat[offs[j] : offs[j + 1]]
+        if part.size % 8 == 0:  # as words (see _copy_words)
+            _copy_words(to.view(np.int64), 0, part.view(np.int64), 0, part.size // 8)
+        else:
+            to[:] = part
         below = parents[j][below]
     return anc, flat, offs
 
