@@ -188,6 +188,27 @@ def _end_relu_like(
 
 
 @numba.njit(cache=True)
+def _abs_max(A: Any, C: Any, q: int) -> tuple[float, float]:
+    """The largest ``|A[q, j]|`` and ``|C[q, j]|``, with four running maxima each (one
+    maximum waits on the comparison before it: this is about twice as fast)."""
+    n = A.shape[1]
+    a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = 0.0
+    j = 0
+    while j + 4 <= n:
+        v0, v1, v2, v3 = abs(A[q, j]), abs(A[q, j + 1]), abs(A[q, j + 2]), abs(A[q, j + 3])
+        a0, a1 = (v0 if v0 > a0 else a0), (v1 if v1 > a1 else a1)
+        a2, a3 = (v2 if v2 > a2 else a2), (v3 if v3 > a3 else a3)
+        v0, v1, v2, v3 = abs(C[q, j]), abs(C[q, j + 1]), abs(C[q, j + 2]), abs(C[q, j + 3])
+        c0, c1 = (v0 if v0 > c0 else c0), (v1 if v1 > c1 else c1)
+        c2, c3 = (v2 if v2 > c2 else c2), (v3 if v3 > c3 else c3)
+        j += 4
+    for h in range(j, n):
+        v0, v1 = abs(A[q, h]), abs(C[q, h])
+        a0, c0 = (v0 if v0 > a0 else a0), (v1 if v1 > c0 else c0)
+    return max(max(a0, a1), max(a2, a3)), max(max(c0, c1), max(c2, c3))
+
+
+@numba.njit(cache=True)
 def _piece_relu_like(
     A: Any,
     C: Any,
@@ -205,11 +226,7 @@ def _piece_relu_like(
     every neuron.  Returns the number of crossings, or -1 when some value is within the
     bound (then :func:`_piece_states` looks at each neuron on its own)."""
     n = A.shape[1]
-    a_max = 0.0
-    c_max = 0.0
-    for j in range(n):
-        a_max = max(a_max, abs(A[q, j]))
-        c_max = max(c_max, abs(C[q, j]))
+    a_max, c_max = _abs_max(A, C, q)
     lo, hi = edges[q], edges[q + 1]
     inf_lo, inf_hi = math.isinf(lo), math.isinf(hi)
     e_lo, e_hi = edge_err[q], edge_err[q + 1]
