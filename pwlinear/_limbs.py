@@ -319,7 +319,9 @@ def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
                 ai, bj = a[i, :, k0 : k0 + chunk], b[j, k0 : k0 + chunk]
                 if gemm is not None:  # diag[i + j] += ai @ bj in place (transposed:
                     # BLAS is column-major); exact sums of integers, in any order
-                    gemm(1.0, bj.T, ai.T, beta=1.0, c=diag[i + j].T, overwrite_c=True)
+                    out = gemm(1.0, bj.T, ai.T, beta=1.0, c=diag[i + j].T, overwrite_c=True)
+                    if not np.may_share_memory(out, diag):  # it added into a copy
+                        diag[i + j] = out.T
                 else:
                     np.matmul(ai, bj, out=ab)
                     diag[i + j] += ab

@@ -94,6 +94,21 @@ def test_long_inner_dimensions_are_chunked(k: int) -> None:
     assert (product(x, Limbs.from_ints(b)).to_ints() == a.dot(b)).all()
 
 
+@pytest.mark.parametrize("shape", [(16, 600, 16), (40, 65, 64), (15, 65, 64), (64, 3, 1)])
+def test_products_by_blas_and_by_matmul_equal_python_ints(shape: tuple) -> None:
+    """Products of 16 rows and columns or more add each limb product into its diagonal by
+    BLAS dgemm, smaller ones by np.matmul (long inner dimensions chunked): both exact."""
+    r, k, c = shape
+    rng = np.random.default_rng(k)
+    values, shifts = rng.integers(-(2**60), 2**60, r * k), rng.integers(0, 100, r * k)
+    a = np.array([int(v) << int(t) for v, t in zip(values, shifts)], dtype=object)
+    a = a.reshape(r, k)
+    b = np.array([int(v) * 2**70 + 12345 for v in rng.integers(-(2**62), 2**62, k * c)])
+    b = b.reshape(k, c)
+    x = Limbs.from_ints(a).L.astype(np.float64)
+    assert (product(x, Limbs.from_ints(b)).to_ints() == a.dot(b)).all()
+
+
 def test_exact_partition_without_compiled_passes(
     kernels: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
