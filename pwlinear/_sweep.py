@@ -275,25 +275,16 @@ def _np_sort(keys: Any) -> None:
 @numba.njit(cache=True)
 def _argsort(x: Any) -> tuple[Any, Any]:
     """Stable argsort of float64 values (``-0.0`` sorts as ``0.0``), and the values in
-    that order: insertion sort for a few, merge sort for some, else numpy's sort of
+    that order: merge sort for some (a piece's few crossings are sorted in place by
+    :func:`_insertion_sort` instead), else numpy's sort of
     order-preserving integer keys with each value's index in the low bits, then an
     insertion pass over the values that the truncated keys could not tell apart (they
     differ in those low bits only)."""
     n = x.size
-    if 16 < n < 512:
+    if n < 512:
         order = np.argsort(x, kind="mergesort")
         return order, x[order]
     order = np.arange(n)
-    if n <= 16:
-        for a in range(1, n):
-            j = order[a]
-            v = x[j]
-            b = a - 1
-            while b >= 0 and x[order[b]] > v:
-                order[b + 1] = order[b]
-                b -= 1
-            order[b + 1] = j
-        return order, x[order]
     sign = np.uint64(1) << np.uint64(63)
     bits = np.uint64(1)
     while (np.uint64(1) << bits) < np.uint64(n):
@@ -727,12 +718,11 @@ def _path(table: Any, f: int, s: int) -> float:
 
 
 @numba.njit(cache=True)
-def _compose(
-    rows: Any, layer: int, chain: Any, parents: Any, first: Any, with_firsts: bool
-) -> tuple[Any, Any]:
+def _compose(rows: Any, layer: int, chain: Any, parents: Any, first: Any) -> tuple[Any, Any]:
     """The states of hidden layers ``0 .. layer - 1`` side by side on the pieces ``rows``
-    of hidden layer ``layer``, and (``with_firsts``) those of each piece's first sibling
-    at every split.
+    of hidden layer ``layer``, and those of each piece's first sibling at every split
+    (for :func:`_own_bounds`; the states of every region leave the sweep as
+    :func:`_ancestors` has them).
 
     ``chain[j]``: the states of layer ``j`` on the children of its split;
     ``parents[j]``: each child's parent there; ``first[j]``: each parent's first child.
@@ -742,7 +732,7 @@ def _compose(
     for j in range(layer):
         width += chain[j].shape[1]
     states = np.empty((rows.size, width), np.int8)
-    firsts = np.empty((rows.size if with_firsts else 0, width), np.int8)
+    firsts = np.empty((rows.size, width), np.int8)
     anc = rows.copy()
     col = width
     for j in range(layer - 1, -1, -1):
@@ -752,8 +742,7 @@ def _compose(
         for r in range(rows.size):  # row slices: an element loop over int8 arrays
             a = anc[r]  # that may alias copies a byte at a time (about 2.5x slower)
             states[r, col : col + n] = S[a]
-            if with_firsts:
-                firsts[r, col : col + n] = S[fst[par[a]]]
+            firsts[r, col : col + n] = S[fst[par[a]]]
             anc[r] = par[a]
     return states, firsts
 
@@ -898,7 +887,7 @@ def _sweep(
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
             rows = np.nonzero(bad)[0]
-            states, firsts = _compose(rows, k, chain, parents, first, True)
+            states, firsts = _compose(rows, k, chain, parents, first)
             own_a, own_c = _own_bounds(rows, states, firsts, k, net, a0, c0, scale * g_own)
             # both bound the error, so the smaller does: own bounds take each neuron's
             # slopes along the running sums, which can exceed the network's largest
@@ -915,8 +904,8 @@ def _sweep(
             S0 = np.zeros((0, 0), np.int8)
             return (
                 np.array([1, retried, 0, need[0]]), edges, A, C, bad, none, none,
-                (np.zeros((0, 0), np.int64), S0[0], none), S0, none, none, none, none, none,
-                edge_err,
+                (np.zeros((0, 0), np.int64), np.zeros(0, np.int8), none), S0, none, none,
+                none, none, none, edge_err,
             )  # fmt: skip
         P = A.shape[0]
         post = _scratch(work, need, 0, 2 * P, n)

@@ -562,7 +562,7 @@ def _difference_test(
     A_abs = np.abs(A)
     D = np.zeros_like(A)
     D_abs = np.zeros_like(A)
-    weights = _cached(net, "weights_t_abs", lambda n: [(W.T, np.abs(W.T)) for W, _ in n.layers])
+    weights = _cached(net, "weights_t_abs", lambda n: [(w, np.abs(w)) for w in _weights_t(n)])
     for act, sl, sr, (WT, WT_abs) in zip(net.activations, states_l, states_r, weights[1:]):
         SL, SR = act.slopes[sl], act.slopes[sr]
         dS = SR - SL
