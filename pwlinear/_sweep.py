@@ -19,7 +19,14 @@ Running sums lose digits where their updates cancel, so the second hidden
 layer's crossings take their slopes and intercepts from the exact first
 layer instead, by a compensated product (:func:`_dot2_post`).
 That is the arithmetic of :func:`pwlinear.analysis._partition`, so the same
-bounds hold and the results agree to the last bit.
+bounds hold and the results agree to the last bit -- but for one step that
+only the sweep takes: before a layer of :data:`_CONTINUITY_WIDTH` neurons or
+more, three first children in four take their intercepts from continuity with
+the child before them instead of from the product (half the product's rows,
+most of a wide net's time), with bounds of their own
+(:func:`_continuity_bounds`).  The structure is certified all the same; the
+values differ from the products' within both bounds.  Where those looser
+bounds leave a piece undecided, the sweep runs again by products alone.
 
 Pieces that the network-wide bounds cannot decide are tried again with their
 own bounds; what is still undecided raises :class:`SweepUndecided`, and
@@ -56,6 +63,10 @@ from pwlinear._events import _Events
 from pwlinear.network import Network
 
 _G2 = 2 * _U / (1 - 2 * _U)
+# the first child of every _EVERY-th parent takes its intercepts from the matrix product;
+# the others from continuity with the child before (_running_outputs)
+_EVERY = 4
+_CONTINUITY_WIDTH = 256
 
 
 class SweepUndecided(Exception):
@@ -148,6 +159,16 @@ def _state(
     return side, sure
 
 
+@numba.njit(cache=True, inline="always")
+def _extra(extra: tuple[float, float, Any, Any], j: int) -> float:
+    """A piece's bound on neuron ``j``'s intercept error beyond the network-wide one, from
+    ``extra = (mu, nu, ua, uc)``: :math:`\\mu\\, u_{a,j} + \\nu\\, u_{c,j}` (the intercepts
+    that :func:`_running_outputs` carries by continuity, in units of the layer's
+    network-wide bounds ``ua, uc`` before scaling; see :func:`_continuity_bounds`)."""
+    mu, nu, ua, uc = extra
+    return mu * ua[j] + nu * uc[j]
+
+
 @numba.njit(cache=True)
 def _piece_states(
     A: Any,
@@ -161,11 +182,14 @@ def _piece_states(
     knots: Any,
     s_right: Any,
     s_left: Any,
+    extra: tuple[float, float, Any, Any],
 ) -> bool:
-    """Every neuron's states at both ends of piece ``q``, one by one; whether all are certain."""
+    """Every neuron's states at both ends of piece ``q``, one by one; whether all are
+    certain.  ``extra``: the piece's intercept bounds beyond ``EC`` (:func:`_extra`)."""
     ok = True
     for j in range(A.shape[1]):
-        a, c, ea, ec = A[q, j], C[q, j], EA[row, j], EC[row, j]
+        a, c, ea = A[q, j], C[q, j], EA[row, j]
+        ec = EC[row, j] + _extra(extra, j)
         sr, ok_r = _state(a, c, edges[q], edge_err[q], ea, ec, knots, 1)
         sl, ok_l = _state(a, c, edges[q + 1], edge_err[q + 1], ea, ec, knots, -1)
         s_right[q, j], s_left[q, j] = sr, sl
@@ -415,6 +439,10 @@ def _split_layer(
     knots: Any,
     certify: bool,
     before: tuple[Any, ...],
+    mu: Any,
+    nu: Any,
+    ua: Any,
+    uc: Any,
 ) -> tuple[Any, ...]:
     """Certified states just right of every piece's left end, and the crossings sorted
     inside each piece with their error bounds.
@@ -431,7 +459,8 @@ def _split_layer(
     :class:`pwlinear._split._Before` has it (its maps on the parents, each piece's
     parent and states, its activation's tables, the weights into this layer, rows by
     neuron); where ``fresh`` (the second hidden layer), the crossing maps are recomputed
-    from them by :func:`_dot2_post`, as there.
+    from them by :func:`_dot2_post`, as there.  ``mu, nu``: per piece, the factors of
+    the intercept bounds beyond ``EC`` on the units ``ua, uc`` (:func:`_extra`).
     """
     fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
     P, n = A.shape
@@ -445,15 +474,18 @@ def _split_layer(
     for row in range(EA.shape[0]):
         ea_max[row] = EA[row].max()
         ec_max[row] = EC[row].max()
+    ua_max, uc_max = ua.max(), uc.max()
     for q in range(P):
         row = row_of[q] if row_of.size else 0
         n_cross = -1
         if knots.size == 1:
+            ec_q = ec_max[row] + (mu[q] * ua_max + nu[q] * uc_max)
             n_cross = _piece_relu_like(
-                A, C, q, edges, edge_err, ea_max[row], ec_max[row], knots[0], s_right, s_left
+                A, C, q, edges, edge_err, ea_max[row], ec_q, knots[0], s_right, s_left
             )
         if n_cross < 0:
-            ok = _piece_states(A, C, q, row, edges, edge_err, EA, EC, knots, s_right, s_left)
+            extra = (mu[q], nu[q], ua, uc)
+            ok = _piece_states(A, C, q, row, edges, edge_err, EA, EC, knots, s_right, s_left, extra)
             if certify and not ok:
                 bad[q] = True
             n_cross = 0
@@ -482,7 +514,7 @@ def _split_layer(
                     A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j]
                 )
                 c = c_hi + c_lo
-            mag, ea, ec = abs(a), EA[row, j], EC[row, j]
+            mag, ea, ec = abs(a), EA[row, j], EC[row, j] + _extra((mu[q], nu[q], ua, uc), j)
             for k in range(min(sr, sl), max(sr, sl)):
                 # certain states differ, so |a| > ea >= 0; the bound is that of
                 # pwlinear._split._split's crossing_error
@@ -556,10 +588,13 @@ def _children(
     every_child: bool,
     post: Any,
     n_knots: int,
+    every: int,
 ) -> tuple[Any, ...]:
     """The pieces after splitting at the sorted crossings: the post-activations of each
     parent's first child stacked as ``[slopes; intercepts]`` for one matrix product
-    (written to ``post``, of ``2 P`` rows), edges and their error bounds, parents,
+    (written to ``post``: a row of slopes for each of the ``P`` parents, then one of
+    intercepts for every ``every``-th parent, whose first child's intercepts
+    :func:`_running_outputs` takes from it), edges and their error bounds, parents,
     inactive counts, states (of every child, when ``every_child``), and each crossing's
     old and new state.  Across a crossing only the flipping neuron changes:
     :func:`_running_outputs` carries the later children.  ``slopes, offsets, active``:
@@ -586,19 +621,26 @@ def _children(
     off0, off1 = 1 - active[0], 1 - active[two]
     for q in range(P):
         off = inactive[q]
-        if n_knots == 1:  # two pieces: selects instead of table lookups, vectorised
-            for j in range(n):
+        rc = P + q // every  # the row of its intercepts, if it has one
+        if n_knots == 1 and q % every == 0:  # two pieces: selects instead of table
+            for j in range(n):  # lookups, vectorised
                 up = s_right[q, j] != 0
                 sl = s1 if up else s0
                 post[q, j] = sl * A[q, j]
-                post[P + q, j] = sl * C[q, j] + (o1 if up else o0)
+                post[rc, j] = sl * C[q, j] + (o1 if up else o0)
+                off += off1 if up else off0
+        elif n_knots == 1:
+            for j in range(n):
+                up = s_right[q, j] != 0
+                post[q, j] = (s1 if up else s0) * A[q, j]
                 off += off1 if up else off0
         else:
             for j in range(n):
                 sj = s_right[q, j]
                 sl = slopes[sj]
                 post[q, j] = sl * A[q, j]
-                post[P + q, j] = sl * C[q, j] + offsets[sj]
+                if q % every == 0:
+                    post[rc, j] = sl * C[q, j] + offsets[sj]
                 off += 1 - active[sj]
         parent[r] = q
         inactive2[r] = off
@@ -645,13 +687,20 @@ def _running_outputs(
     offsets: Any,
     A_out: Any,
     C_out: Any,
+    every: int,
+    edges: Any,
 ) -> None:
     """The next layer's slopes and intercepts, written to ``A_out, C_out`` (``P + E``
     rows), on every child of a layer's pieces (the outputs, on every region of the last
     hidden layer): each parent's first child from the product ``FA, FC``, then running
     sums of each switch's effect
     :math:`W_{:,i}\\,\\Delta s\\, a_i` and :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, a
-    rank-one update -- as :func:`pwlinear._events._segmented_cumsum` sums them."""
+    rank-one update -- as :func:`pwlinear._events._segmented_cumsum` sums them.
+
+    ``FC`` has the intercepts of every ``every``-th parent's first child only; the other
+    first children take theirs from continuity at their left end :math:`x_0` (``edges``
+    of the children): :math:`c = c_- - x_0 (a - a_-)` from the child before (both
+    sides' maps agree there), so one matrix row per parent instead of two."""
     P = FA.shape[0]
     E = p.size
     n_out = WT.shape[1]
@@ -659,9 +708,15 @@ def _running_outputs(
         t = 0  # where its effect is added
         r = 0
         for q in range(P):
-            for h in range(n_out):
-                A_out[r, h] = FA[q, h]
-                C_out[r, h] = FC[q, h]
+            if q % every == 0:
+                for h in range(n_out):
+                    A_out[r, h] = FA[q, h]
+                    C_out[r, h] = FC[q // every, h]
+            else:
+                x0 = edges[r]
+                for h in range(n_out):
+                    A_out[r, h] = FA[q, h]
+                    C_out[r, h] = C_out[r - 1, h] - x0 * (FA[q, h] - A_out[r - 1, h])
             r += 1
             while t < E and p[t] == q:
                 ds = slopes[new[t]] - slopes[old[t]]
@@ -701,10 +756,76 @@ def _running_outputs(
 
 
 @numba.njit(cache=True)
+def _continuity_bounds(
+    every: int,
+    mu: Any,
+    nu: Any,
+    f: float,
+    scale: float,
+    inv_g: float,
+    inv_ua: Any,
+    first: Any,
+    edges: Any,
+    edge_err: Any,
+    A_out: Any,
+) -> tuple[Any, Any]:
+    """Per parent, the factors :math:`\\mu, \\nu` of :func:`_extra` for the next layer's
+    intercepts on its children, where :func:`_running_outputs` takes a first child's from
+    continuity at its left end (every parent but each ``every``-th).
+
+    Units: the next layer's network-wide bounds before scaling, :math:`u_a = g\\,\\bar a`
+    and :math:`u_c = g\\,\\bar c` (``inv_g`` :math:`\\ge 1/g`; :math:`\\bar a, \\bar c` the
+    all-active absolute chains, which bound every exact slope and intercept;
+    ``inv_ua`` :math:`= 1/u_a`, 0 where :math:`u_a = 0`), whose multiples ``scale`` bound
+    the next layer's slopes and intercepts as products give them.
+
+    :math:`c = c_- - x_0 (a - a_-)` at the computed edge :math:`x_0`, within ``edge_err``
+    :math:`e` of the exact one, errs by at most: the error of :math:`c_-`; :math:`|x_0|`
+    times both slopes' errors, :math:`2\\,\\mathrm{scale}\\, u_a`; :math:`e` times the
+    exact slope change, at most the computed one plus both errors; and the rounding of its
+    three operations, :math:`u|c_-| + 3.02 u |x_0| |a - a_-|` with :math:`|a|, |a_-| \\le
+    \\bar a + \\mathrm{scale}\\, u_a`.  The running sums after it add one more
+    network-wide bound, :math:`\\mathrm{scale}\\, u_c`.  The errors ``mu, nu`` of the
+    parents' own intercepts (earlier continuity) reach a first child by a product as
+    through one (the same value in each post-activation and in each switch's effect, so
+    at most :math:`\\max |s|` times: the chains' growth, 1 in these units), and through a
+    continuity parent's switches alone at most :math:`f - 1` times, :math:`f` of
+    :func:`pwlinear._bounds._running_factors`; and they add up along the parents."""
+    P = mu.size
+    mo, no = np.empty(P), np.empty(P)
+    U = 2.0**-53
+    grow = 1.0 + 1e-6  # the rounding of these sums and of the running sums' start
+    c_a = 2.0 * scale + 6.04 * U * (inv_g + scale)
+    c_c = scale + U * (inv_g + scale)
+    for q in range(P):
+        m, v = mu[q], nu[q]
+        if q % every:
+            m, v = (f - 1.0) * m, (f - 1.0) * v
+            r = first[q]
+            jump = 0.0  # the largest slope change across the edge, in units u_a
+            for h in range(inv_ua.size):
+                jump = max(jump, abs(A_out[r, h] - A_out[r - 1, h]) * inv_ua[h])
+            jump = jump * (1.0 + 4.0 * U) + 2.0 * scale
+            m += mo[q - 1] + abs(edges[r]) * c_a + edge_err[r] * jump
+            v += no[q - 1] + c_c
+        mo[q], no[q] = m * grow, v * grow
+    return mo, no
+
+
+@numba.njit(cache=True)
 def _gamma_jit(n: int) -> float:
     """:func:`pwlinear._bounds._gamma`, compiled."""
     nu = n * 2.0**-53
     return nu / (1.0 - nu)
+
+
+@numba.njit(cache=True)
+def _scale_jit(f: float, n_ops: int, sums: int) -> float:
+    """:func:`pwlinear._bounds._running_scale`, compiled: the factor on a layer's bounds
+    after running sums of ``sums`` rounded operations, with factor ``f``."""
+    if sums == 0:
+        return 1.0
+    return f * _gamma_jit(n_ops + 4 + sums) / _gamma_jit(n_ops + 4) * (1.0 + 1e-12)
 
 
 @numba.njit(cache=True)
@@ -829,6 +950,7 @@ def _sweep(
     cols: Any,
     kink_chain: Any,
     certify: bool,
+    every: int,
     work: Any,
 ) -> tuple[Any, ...]:
     """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`, with
@@ -836,7 +958,10 @@ def _sweep(
     a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
     hidden neuron, concatenated; ``kink_chain``: twice the all-active absolute chain of
     each output slope, which the bound on a slope difference across a boundary of an
-    earlier layer multiplies; ``work``: the scratch array of :func:`_scratch_array`.
+    earlier layer multiplies; ``every``: where a layer of :data:`_CONTINUITY_WIDTH`
+    neurons or more follows (and is not the output), the first children of all parents
+    but every ``every``-th take their intercepts from continuity (:func:`_running_outputs`;
+    1: none do); ``work``: the scratch array of :func:`_scratch_array`.
 
     Returns ``[status, retried, loose, need]`` (status 0: done; 1: a state or an order
     that even a piece's own bounds cannot decide; retried: pieces split again with their
@@ -868,21 +993,21 @@ def _sweep(
                  offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
     before = no_before
     no_rows = np.zeros(0, np.int64)  # every piece the network-wide bounds (_split_layer)
+    mu, nu = np.zeros(1), np.zeros(1)  # intercept bounds beyond those (_continuity_bounds)
+    inv_g = (1.0 + 1e-12) / g_own
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
         kn = knots[k, : n_knots[k]]
-        scale = 1.0  # the bounds grow by the running sums so far (_bounds._running_scale)
-        if sums:
-            scale = running[k] * _gamma_jit(n_ops + 4 + sums) / _gamma_jit(n_ops + 4)
-            scale *= 1.0 + 1e-12
-        EA = scale * ea_all[h_off : h_off + n].reshape((1, n))
-        EC = scale * ec_all[h_off : h_off + n].reshape((1, n))
+        scale = _scale_jit(running[k], n_ops, sums)
+        ua, uc = ea_all[h_off : h_off + n], ec_all[h_off : h_off + n]
+        EA = scale * ua.reshape((1, n))
+        EC = scale * uc.reshape((1, n))
         h_off += n
         if not certify:
             EA[:] = 0.0
             EC[:] = 0.0
         s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-            A, C, edges, edge_err, EA, EC, no_rows, kn, certify, before
+            A, C, edges, edge_err, EA, EC, no_rows, kn, certify, before, mu, nu, ua, uc
         )
         if bad.any() and k > 0:  # those pieces again, with bounds of their own
             retried += int(np.count_nonzero(bad))
@@ -897,7 +1022,7 @@ def _sweep(
             row_of = np.zeros(A.shape[0], np.int64)
             row_of[rows] = np.arange(1, rows.size + 1)
             s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-                A, C, edges, edge_err, EA2, EC2, row_of, kn, certify, before
+                A, C, edges, edge_err, EA2, EC2, row_of, kn, certify, before, mu, nu, ua, uc
             )
         if bad.any():
             none = np.zeros(0, np.int64)
@@ -908,13 +1033,16 @@ def _sweep(
                 none, none, none, edge_err,
             )  # fmt: skip
         P = A.shape[0]
-        post = _scratch(work, need, 0, 2 * P, n)
+        # intercepts by continuity on most first children, before the last hidden layer
+        ev = every if k < L - 1 and n_next >= _CONTINUITY_WIDTH else 1
+        n_rows = P + (P + ev - 1) // ev
+        post = _scratch(work, need, 0, n_rows, n)
         edges2, err2, parent, inactive, S2, old, new = _children(
             A, C, s_right, p, i, m, x, e, ga, gc, edges, edge_err,
-            slopes[k], offsets[k], active[k], inactive, k < L - 1, post, kn.size,
+            slopes[k], offsets[k], active[k], inactive, k < L - 1, post, kn.size, ev,
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
-        both = _scratch(work, need, 1, 2 * P, n_next)
+        both = _scratch(work, need, 1, n_rows, n_next)
         np.dot(post, WT, both)
         FA = both[:P]
         FC = both[P:]
@@ -932,10 +1060,23 @@ def _sweep(
             C_out = _scratch(work, need, 4 + k % 2, parent.size, n_next)
         else:  # the outputs, which leave the sweep
             A_out, C_out = np.empty((parent.size, n_next)), np.empty((parent.size, n_next))
-        _running_outputs(FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out)
+        _running_outputs(
+            FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out, ev, edges
+        )
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
             sums += longest + 2
+            if certify:
+                ua_next = ea_all[h_off : h_off + n_next]
+                inv_ua = np.where(ua_next > 0.0, 1.0 / ua_next, 0.0)
+                f = running[k + 1]
+                mo, no = _continuity_bounds(
+                    ev, mu, nu, f, _scale_jit(f, n_ops, sums), inv_g, inv_ua, fst, edges,
+                    edge_err, A_out,
+                )  # fmt: skip
+                mu, nu = mo[parent], no[parent]
+            else:
+                mu, nu = np.zeros(parent.size), np.zeros(parent.size)
             before = no_before
             if k == 0:  # the first layer's maps are exact: the second's crossings from them
                 W1, b1 = w_rows.reshape((n_next, n)), bias[b_off[1] : b_off[2]]
@@ -999,7 +1140,7 @@ def _sweep_many(
     for s in range(S):
         out = _sweep(
             net, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
-            reaches, cols, kink_chain[s], True, work,
+            reaches, cols, kink_chain[s], True, _EVERY, work,
         )  # fmt: skip
         points = out[1][1:-1][out[4]]
         loose = out[-1][1:-1][out[4]] > _REFINE * np.abs(points)
@@ -1077,7 +1218,12 @@ def _kernel_args(net: Network) -> tuple[Any, ...]:
 
 
 def partition_sweep(
-    net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True
+    net: Network,
+    lo: float,
+    hi: float,
+    cols: IntArray,
+    certify: bool = True,
+    continuity: bool = True,
 ) -> tuple[Any, ...]:
     """The certified float partition by the compiled sweep, with the results of
     :func:`pwlinear.analysis._partition`: edges, output slopes and intercepts, breakpoint
@@ -1085,18 +1231,27 @@ def partition_sweep(
     bound on each edge's rounding error (None where no bound exceeds :data:`_REFINE` of
     its edge: then no boundary needs refining).
 
-    Raises :class:`SweepUndecided` where the exact settling path is needed.
+    Intercepts by continuity (:func:`_running_outputs`) loosen the bounds of the layers
+    after them; where that leaves something undecided, the sweep runs again with
+    products only, the arithmetic of :func:`pwlinear.analysis._partition`.  Raises
+    :class:`SweepUndecided` where the exact settling path is needed.
     """
     flat, a0, c0, ea, ec, g_own, kink_chain, widths = _cached(net, "sweep_args", _kernel_args)
     key = f"sweep_reaches_{cols.size}_{int(cols[0])}"  # cols: every output, or one
     reaches = _cached(net, key, lambda n: _reaches(n, cols))
     lo, hi = float(lo), float(hi)
     work = _scratch_array()
-    out = _sweep(flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, work)
-    info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
-    if info[3] > work.size:
-        _grow_scratch(int(info[3]))
-    if info[0]:
+    wide = max(net.hidden_widths[2:], default=0) >= _CONTINUITY_WIDTH
+    for every in (_EVERY, 1) if continuity and wide else (1,):
+        out = _sweep(
+            flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, every, work
+        )
+        info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
+        if info[3] > work.size:
+            _grow_scratch(int(info[3]))
+        if not info[0]:
+            break
+    else:
         raise SweepUndecided("a state or an order within its piece's own bound")
     anc, flat_states, offs = states
     dense = [

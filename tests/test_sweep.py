@@ -94,7 +94,7 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
     out = _sweep._sweep(
         flat, a0, c0, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True,
-        _sweep._scratch_array(),
+        1, _sweep._scratch_array(),
     )  # fmt: skip
     if out[0][0]:
         return
@@ -121,6 +121,7 @@ def test_a_deep_net_retries_a_piece_and_agrees() -> None:
         cols,
         kink_bound,
         True,
+        1,
         _sweep._scratch_array(),
     )[0]
     assert info[:3].tolist() == [0, 1, 0]  # one piece needed its own bound, none is loose
@@ -450,3 +451,56 @@ def test_second_layer_boundaries_are_not_lost_to_running_sums(widths: list, seed
     ):
         ulps = np.abs(got - exact) / np.spacing(np.abs(exact))
         assert ulps.max() <= 2
+
+
+def _raw_sweep(net: pl.Network, lo: float, hi: float, every: int) -> tuple:
+    """:func:`_sweep._sweep` on the net's own first layer, intercepts by continuity in
+    blocks of ``every`` parents (1: by products only)."""
+    flat, a0, c0, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
+    cols = np.arange(net.n_outputs)
+    reaches = _sweep._reaches(net, cols)
+    return _sweep._sweep(  # type: ignore[no-any-return]
+        flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, True, every,
+        _sweep._scratch_array(),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("interval", [(-math.inf, math.inf), (-100.0, 100.0)])
+def test_intercepts_by_continuity_keep_the_partition_within_its_bounds(interval: tuple) -> None:
+    # wide enough for continuity (_CONTINUITY_WIDTH): the same structure as by products,
+    # and every boundary within the two certified bounds of the other
+    net = pl.Network.random([1] + [_sweep._CONTINUITY_WIDTH] * 3 + [1], seed=0)
+    by_sums, by_products = (_raw_sweep(net, *interval, every) for every in (_sweep._EVERY, 1))
+    assert by_sums[0][0] == by_products[0][0] == 0
+    for k in (4, 6, 8, 9, 10, 11, 12, 13):  # kinks, inactive, regions' states and events
+        np.testing.assert_array_equal(by_sums[k], by_products[k])
+    for u, v in zip(by_sums[7], by_products[7]):
+        np.testing.assert_array_equal(u, v)
+    x, y, ex, ey = (v[1:-1] for v in (by_sums[1], by_products[1], by_sums[-1], by_products[-1]))
+    assert np.all(np.abs(x - y) <= ex + ey)
+    assert not np.array_equal(by_sums[3], by_products[3])  # the intercepts differ: it ran
+
+
+def test_intercepts_by_continuity_are_within_their_bounds_of_the_exact_ones() -> None:
+    from fractions import Fraction
+
+    net = pl.Network.random([1] + [_sweep._CONTINUITY_WIDTH] * 3 + [1], seed=1)
+    out = _raw_sweep(net, -100.0, 100.0, _sweep._EVERY)
+    assert out[0][0] == 0
+    exact = exact_oracle(net, (-100.0, 100.0))
+    assert len(exact) == out[1].size - 1
+    for x, e, q in zip(out[1][1:-1], out[-1][1:-1], exact.boundaries):
+        assert abs(Fraction(float(x)) - q) <= Fraction(float(e))
+    # and regions takes them: the same structure as the exact path's
+    assert_structures_equal(pl.regions(net, (-100.0, 100.0)), exact)
+
+
+def test_a_net_left_undecided_by_continuity_is_swept_by_products() -> None:
+    # continuity's looser bounds leave a piece undecided here; the products' do not, so
+    # the partition is theirs, to the last bit the numpy path's
+    net = pl.Network.random([1] + [512] * 4 + [1], seed=249)
+    assert _raw_sweep(net, -math.inf, math.inf, _sweep._EVERY)[0][0] == 1
+    assert _raw_sweep(net, -math.inf, math.inf, 1)[0][0] == 0
+    cols = np.arange(1)
+    swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
+    assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
