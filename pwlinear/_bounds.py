@@ -187,3 +187,51 @@ def _abs_chain_max(net: Network) -> FloatArray:
     slope: a bound on :func:`_abs_chain` for all regions at once."""
     W0, b0 = net.layers[0]
     return _chains(net, np.abs(W0[:, 0])[None, :], np.abs(b0)[None, :])[1][0]
+
+
+# before a layer of _CONTINUITY_WIDTH neurons or more (not the output), the first child
+# of every _EVERY-th parent takes its intercepts from the matrix product, the others from
+# continuity with the child before them (pwlinear._events._continuity_sums)
+_EVERY = 4
+_CONTINUITY_WIDTH = 256
+
+
+def _continuity_bounds(
+    every: int,
+    mu: FloatArray,
+    nu: FloatArray,
+    f: float,
+    scale: float,
+    inv_g: float,
+    inv_ua: FloatArray,
+    first: IntArray,
+    edges: FloatArray,
+    edge_err: FloatArray,
+    A: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Per parent, the factors :math:`\\mu, \\nu` of a next-layer intercept's error bound
+    beyond the network-wide one, :math:`\\mu u_a + \\nu u_c` on its children, where the
+    first children of all parents but every ``every``-th take their intercepts from
+    continuity: :func:`pwlinear._sweep._continuity_bounds` (which states the terms), in
+    numpy, for the numpy path (the same bound, not necessarily the same bits).  ``A``: the
+    next layer's slopes on the children; ``first``: each parent's first child."""
+    P = mu.size
+    c_a = 2.0 * scale + 6.04 * _U * (inv_g + scale)
+    c_c = scale + _U * (inv_g + scale)
+    grow = 1.0 + 1e-6
+    q = np.arange(P)
+    cont = q % every != 0
+    base_m, base_v = mu.copy(), nu.copy()
+    base_m[cont] *= f - 1.0
+    base_v[cont] *= f - 1.0
+    r = first[cont]
+    if r.size:
+        jump = (np.abs(A[r] - A[r - 1]) * inv_ua).max(axis=1) * (1.0 + 4.0 * _U) + 2.0 * scale
+        base_m[cont] += np.abs(edges[r]) * c_a + edge_err[r] * jump
+        base_v[cont] += c_c
+    mo, no = base_m * grow, base_v * grow
+    for j in range(1, every):  # along each block of parents, in order
+        sel = q[q % every == j]
+        mo[sel] = (base_m[sel] + mo[sel - 1]) * grow
+        no[sel] = (base_v[sel] + no[sel - 1]) * grow
+    return mo, no  # type: ignore[return-value]

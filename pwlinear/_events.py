@@ -78,6 +78,34 @@ def _segmented_cumsum(
     return out
 
 
+def _continuity_sums(
+    first: NDArray[Any],
+    steps: NDArray[Any],
+    step_parent: IntArray,
+    parent: IntArray,
+    A: NDArray[Any],
+    edges: NDArray[Any],
+    every: int,
+) -> NDArray[Any]:
+    """The next layer's intercepts on every child when only every ``every``-th parent's
+    first child has them from the product (``first``, one row each): the other first
+    children from continuity with the child before them at their left end :math:`x_0`,
+    :math:`c = c_- - x_0 (a - a_-)` (``A``: the slopes on every child; ``edges``: the
+    children's), and every child after them by the running sums of ``steps``; all as
+    :func:`pwlinear._sweep._running_outputs` adds them, so the same bits: one running sum
+    over each block of ``every`` parents (``parent``: each child's)."""
+    rows = np.arange(step_parent.size) + step_parent + 1  # the row of each step
+    inc = np.empty((parent.size,) + steps.shape[1:], dtype=steps.dtype)
+    inc[rows] = steps
+    starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])  # first children
+    cont = starts[np.arange(starts.size) % every != 0]
+    inc[cont] = -(edges[cont][:, None] * (A[cont] - A[cont - 1]))
+    block = parent // every
+    later = np.flatnonzero(np.r_[False, block[1:] == block[:-1]])  # all but block starts
+    n_later = np.bincount(block[later], minlength=first.shape[0])
+    return _segmented_cumsum(first, inc[later], block[later], n_later)
+
+
 def _accumulate(
     active: NDArray[np.bool_],
     s0: NDArray[Any],

@@ -162,6 +162,19 @@ def _vertex_states(
     return side, s_left, doubt[:-1] | doubt[1:]
 
 
+def _extra_ec(extra: Any, rows: IntArray | None = None) -> Any:
+    """Intercept error bounds beyond the network-wide ones on pieces ``rows`` (all where
+    None), :math:`\\mu u_a + \\nu u_c` for ``extra = (mu, nu, ua, uc)`` (per piece
+    ``mu, nu``; per neuron the units ``ua, uc``), where a layer's intercepts came from
+    continuity (:func:`pwlinear._bounds._continuity_bounds`); 0 for ``extra`` None."""
+    if extra is None:
+        return 0.0
+    mu, nu, ua, uc = extra
+    if rows is not None:
+        mu, nu = mu[rows], nu[rows]
+    return mu[:, None] * ua[None, :] + nu[:, None] * uc[None, :]
+
+
 @dataclass(frozen=True)
 class _Pieces:
     """What settling one hidden layer's undecided comparisons needs: the network, the
@@ -177,10 +190,12 @@ class _Pieces:
     cause: IntArray
     firsts: list[NDArray[Any]]  # per earlier layer, the states of each piece's first sibling
     scale: float = 1.0  # of the bounds, for the running sums of the layers before
+    extra: Any = None  # intercept bounds beyond those, (mu, nu, ua, uc): see _extra_ec
 
     def local_bounds(self, rows: IntArray) -> tuple[FloatArray, FloatArray]:
         ea, ec = _local_bounds(self.net, self.dense, self.firsts, rows)
-        return (ea, ec) if self.scale == 1.0 else (self.scale * ea, self.scale * ec)
+        ea, ec = (ea, ec) if self.scale == 1.0 else (self.scale * ea, self.scale * ec)
+        return ea, ec + _extra_ec(self.extra, rows)
 
     def maps(self, rows: IntArray, layer: int | None = None) -> tuple[Any, Any]:
         """Exact slopes and intercepts of a layer's pre-activations on pieces ``rows``."""

@@ -18,15 +18,14 @@ bounds take each neuron's slopes along the sums from its first sibling.
 Running sums lose digits where their updates cancel, so the second hidden
 layer's crossings take their slopes and intercepts from the exact first
 layer instead, by a compensated product (:func:`_dot2_post`).
-That is the arithmetic of :func:`pwlinear.analysis._partition`, so the same
-bounds hold and the results agree to the last bit -- but for one step that
-only the sweep takes: before a layer of :data:`_CONTINUITY_WIDTH` neurons or
-more, three first children in four take their intercepts from continuity with
-the child before them instead of from the product (half the product's rows,
-most of a wide net's time), with bounds of their own
-(:func:`_continuity_bounds`).  The structure is certified all the same; the
-values differ from the products' within both bounds.  Where those looser
-bounds leave a piece undecided, the sweep runs again by products alone.
+Before a layer of :data:`_CONTINUITY_WIDTH` neurons or more, three first
+children in four take their intercepts from continuity with the child before
+them instead of from the product (half the product's rows, most of a wide
+net's time), with bounds of their own (:func:`_continuity_bounds`); where
+those looser bounds leave a piece undecided, the sweep runs again by products
+alone.  Either way that is the arithmetic of
+:func:`pwlinear.analysis._partition` (``continuity=True`` for the first), so
+the same bounds hold and the results agree to the last bit.
 
 Pieces that the network-wide bounds cannot decide are tried again with their
 own bounds; what is still undecided raises :class:`SweepUndecided`, and
@@ -49,6 +48,8 @@ from numpy.typing import NDArray
 
 from pwlinear import _split
 from pwlinear._bounds import (
+    _CONTINUITY_WIDTH,
+    _EVERY,
     _REFINE,
     _U,
     FloatArray,
@@ -63,10 +64,6 @@ from pwlinear._events import _Events
 from pwlinear.network import Network
 
 _G2 = 2 * _U / (1 - 2 * _U)
-# the first child of every _EVERY-th parent takes its intercepts from the matrix product;
-# the others from continuity with the child before (_running_outputs)
-_EVERY = 4
-_CONTINUITY_WIDTH = 256
 
 
 class SweepUndecided(Exception):
@@ -1233,8 +1230,8 @@ def partition_sweep(
 
     Intercepts by continuity (:func:`_running_outputs`) loosen the bounds of the layers
     after them; where that leaves something undecided, the sweep runs again with
-    products only, the arithmetic of :func:`pwlinear.analysis._partition`.  Raises
-    :class:`SweepUndecided` where the exact settling path is needed.
+    products only, the arithmetic of :func:`pwlinear.analysis._partition` by default.
+    Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
     flat, a0, c0, ea, ec, g_own, kink_chain, widths = _cached(net, "sweep_args", _kernel_args)
     key = f"sweep_reaches_{cols.size}_{int(cols[0])}"  # cols: every output, or one

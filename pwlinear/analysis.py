@@ -47,19 +47,24 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pwlinear._bounds import (
+    _CONTINUITY_WIDTH,
+    _EVERY,
     _REFINE,
     _U,
     _abs_chain,
     _abs_chain_max,
     _cached,
+    _continuity_bounds,
     _gamma,
     _layer_bounds,
     _moderate_range,
     _n_ops,
+    _running_factors,
     _running_scale,
 )
 from pwlinear._events import (
     _accumulate,
+    _continuity_sums,
     _crossings,
     _Events,
     _place_exactly,
@@ -70,7 +75,7 @@ from pwlinear._events import (
     _states,
 )
 from pwlinear._exact import to_float, to_fraction
-from pwlinear._split import _Before, _insert, _Pieces, _split, _Undecided
+from pwlinear._split import _Before, _extra_ec, _insert, _Pieces, _split, _Undecided
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -96,21 +101,30 @@ def _lookup(table: NDArray[Any], s: NDArray[Any]) -> NDArray[Any]:
 
 
 def _next_maps(
-    act: Activation, s: NDArray[Any], A: FloatArray, C: FloatArray, WT: FloatArray, b: FloatArray
+    act: Activation,
+    s: NDArray[Any],
+    A: FloatArray,
+    C: FloatArray,
+    WT: FloatArray,
+    b: FloatArray,
+    every: int = 1,
 ) -> tuple[FloatArray, FloatArray]:
     """The next layer's maps :math:`W (S A)` and :math:`W (S C + O) + b` on each piece, for
     the activation states ``s``: slopes and intercepts in one matrix product with ``WT``,
     :math:`W^T` stored C-contiguous as the sweep's (OpenBLAS's kernels for a transposed
     operand can round differently: seen on AVX-512, where ``A @ W.T`` is not
-    ``A @ ascontiguousarray(W.T)`` to the last bit)."""
+    ``A @ ascontiguousarray(W.T)`` to the last bit).  Intercepts of every ``every``-th
+    piece only (the rest come from continuity: :func:`pwlinear._events._continuity_sums`),
+    the sweep's product, row for row."""
     slope = _lookup(act.slopes, s)
-    post = np.empty((2,) + A.shape)
-    np.multiply(A, slope, out=post[0])
-    np.multiply(C, slope, out=post[1])
+    P = A.shape[0]
+    post = np.empty((P + (P + every - 1) // every, A.shape[1]))
+    np.multiply(A, slope, out=post[:P])
+    np.multiply(C[::every], slope[::every], out=post[P:])
     if act.offsets.any():
-        post[1] += _lookup(act.offsets, s)
-    out = post.reshape(-1, A.shape[1]) @ WT
-    return out[: A.shape[0]], out[A.shape[0] :] + b
+        post[P:] += _lookup(act.offsets, s[::every])
+    out = post @ WT
+    return out[:P], out[P:] + b
 
 
 def _weights_t(net: Network) -> list[FloatArray]:
@@ -280,7 +294,12 @@ def _exact_chain(net: Network, rows: list[NDArray[Any]]) -> NDArray[np.object_]:
 
 
 def _partition(
-    net: Network, lo: float, hi: float, cols: IntArray, certify: bool = True
+    net: Network,
+    lo: float,
+    hi: float,
+    cols: IntArray,
+    certify: bool = True,
+    continuity: bool = False,
 ) -> tuple[
     FloatArray,
     FloatArray,
@@ -295,7 +314,9 @@ def _partition(
     a bound on each edge's rounding error.
 
     Breakpoints are kinks of the output columns ``cols``.  With ``certify``,
-    raises :class:`_Undecided` when a float decision is not certain.
+    raises :class:`_Undecided` when a float decision is not certain.  With
+    ``continuity``, the intercepts before wide layers as the sweep's first try takes
+    them (:func:`pwlinear._events._continuity_sums`; see :mod:`pwlinear._sweep`).
     """
     W0, b0 = net.layers[0]
     A = W0[:, 0][None, :].copy()
@@ -316,11 +337,12 @@ def _partition(
     sums = 0  # rounded operations of the running sums so far (see _bounds._running_scale)
     firsts: list[NDArray[Any]] = []  # per layer so far, the states of each first sibling
     before = None  # the layer before, to recompute crossing maps from (_split._Before)
+    extra = None  # intercept bounds beyond the network-wide ones (_continuity_bounds)
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
         scale = _running_scale(net, sums, li)
         s_right, s_left, p, i, k, x, e, tie, a, c = _split(
-            A, C, edges, edge_err, act.knots, _scaled(bounds, li, scale),
-            _Pieces(net, li, dense, edges, cause, firsts, scale), before,
+            A, C, edges, edge_err, act.knots, _with_extra(_scaled(bounds, li, scale), extra),
+            _Pieces(net, li, dense, edges, cause, firsts, scale, extra), before,
         )  # fmt: skip
         if tie.any() and np.any((x[1:] == x[:-1]) & (p[1:] == p[:-1]) & (tie[1:] == tie[:-1])):
             raise _Undecided("simultaneous switches before the last hidden layer")
@@ -344,13 +366,30 @@ def _partition(
         inactive = inactive + _n_inactive(act, s)
         # the next layer's maps: a product on each piece's first child, then a rank-one
         # update across each crossing (only the flipping neuron changes), summed in order
-        FA, FC = _next_maps(act, s[first], A, C, _weights_t(net)[li + 1], b)
+        every = _EVERY if continuity and W.shape[0] >= _CONTINUITY_WIDTH else 1
+        FA, FC = _next_maps(act, s[first], A, C, _weights_t(net)[li + 1], b, every)
         _, _, _, dA, dC = _switch_effects(act, a, c, i, k, W)
         n_steps = np.bincount(p, minlength=first.size)
         sums += int(n_steps.max(initial=0)) + 2
         # the second hidden layer's crossing maps, recomputed from the exact first layer
         before = _Before(act.slopes, act.offsets, A, C, parent, s, W, b) if li == 0 else None
-        A, C = _segmented_cumsum(FA, dA, p, n_steps), _segmented_cumsum(FC, dC, p, n_steps)
+        A_next = _segmented_cumsum(FA, dA, p, n_steps)
+        if every == 1:
+            C = _segmented_cumsum(FC, dC, p, n_steps)
+        else:
+            C = _continuity_sums(FC, dC, p, parent, A_next, edges, every)
+        if bounds is not None and (every > 1 or extra is not None):
+            f = float(_cached(net, "running_factors", _running_factors)[li + 1])
+            ua, uc = bounds[li + 1][0], bounds[li + 1][1]
+            mu, nu = (np.zeros(first.size), np.zeros(first.size)) if extra is None else extra[:2]
+            inv_g = (1.0 + 1e-12) / (float(_gamma(_n_ops(net) + 4)) * 1.01)
+            inv_ua = np.divide(1.0, ua, out=np.zeros_like(ua), where=ua > 0)
+            mu, nu = _continuity_bounds(
+                every, mu, nu, f, _running_scale(net, sums, li + 1), inv_g, inv_ua, first,
+                edges, edge_err, A_next,
+            )  # fmt: skip
+            extra = (mu[parent], nu[parent], ua, uc)
+        A = A_next
 
     # the last hidden layer: switch events, sorted, with running sums of their effects
     act = acts[-1]
@@ -359,8 +398,8 @@ def _partition(
     if dense:
         scale = _running_scale(net, sums, len(acts) - 1)
         s0, _, p, i, k, x, e, tie, a, c = _split(
-            A, C, edges, edge_err, act.knots, _scaled(bounds, -1, scale),
-            _Pieces(net, len(acts) - 1, dense, edges, cause, firsts, scale), before,
+            A, C, edges, edge_err, act.knots, _with_extra(_scaled(bounds, -1, scale), extra),
+            _Pieces(net, len(acts) - 1, dense, edges, cause, firsts, scale, extra), before,
         )  # fmt: skip
     else:
         # one hidden layer: every crossing is (k - b_i) / w_i of exact inputs, so the few
@@ -458,6 +497,18 @@ def _scaled(bounds: Any, layer: int, scale: float) -> Any:
         return None if bounds is None else bounds[layer]
     ea, ec, top = bounds[layer]
     return scale * ea, scale * ec, tuple(scale * v for v in top)
+
+
+def _with_extra(bounds: Any, extra: Any) -> Any:
+    """``bounds`` of :func:`_scaled` with the intercept bounds ``extra`` of
+    :func:`pwlinear._split._extra_ec` added, per piece (and to the largest intercept
+    error and intercept)."""
+    if bounds is None or extra is None:
+        return bounds
+    ea, ec, (a_max, ea_max, ec_max, c_max) = bounds
+    mu, nu, ua, uc = extra
+    top = 1.01 * (float(mu.max()) * float(ua.max()) + float(nu.max()) * float(uc.max()))
+    return ea, ec + _extra_ec(extra), (a_max, ea_max, ec_max + top, c_max + top)
 
 
 def _refine(net: Network, r: Regions, err: FloatArray | None) -> Regions:

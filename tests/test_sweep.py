@@ -481,6 +481,22 @@ def test_intercepts_by_continuity_keep_the_partition_within_its_bounds(interval:
     assert not np.array_equal(by_sums[3], by_products[3])  # the intercepts differ: it ran
 
 
+@pytest.mark.parametrize(
+    "widths, seed",
+    [([1, 256, 256, 256, 1], 0), ([1, 512, 512, 512, 512, 1], 0), ([1, 300, 260, 256, 20, 1], 3)],
+)
+def test_intercepts_by_continuity_are_the_numpy_paths_bits(widths: list, seed: int) -> None:
+    # continuity before the layers of 256 or more, through a narrow one in the last net
+    net = pl.Network.random(widths, seed=seed)
+    cols = np.arange(1)
+    for interval in ((-math.inf, math.inf), (-100.0, 100.0)):
+        assert _raw_sweep(net, *interval, _sweep._EVERY)[0][0] == 0  # no rerun by products
+        assert_same_partition(
+            _sweep.partition_sweep(net, *interval, cols),
+            analysis._partition(net, *interval, cols, continuity=True),
+        )
+
+
 def test_intercepts_by_continuity_are_within_their_bounds_of_the_exact_ones() -> None:
     from fractions import Fraction
 
@@ -504,3 +520,9 @@ def test_a_net_left_undecided_by_continuity_is_swept_by_products() -> None:
     cols = np.arange(1)
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
     assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
+    # the numpy path by continuity settles that piece exactly: the same structure
+    settled = analysis._partition(net, -math.inf, math.inf, cols, continuity=True)
+    for k in (3, 4):  # breakpoint flags, inactive counts
+        np.testing.assert_array_equal(settled[k], swept[k])
+    for u, v in zip(settled[5], swept[5]):
+        np.testing.assert_array_equal(u, v)
