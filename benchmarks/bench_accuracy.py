@@ -7,8 +7,14 @@ have a boundary more than 8 ulps off, and the worst, in all and by depth (with t
 layers every crossing comes from exact inputs by compensated products, so every boundary
 is within a few ulps); the same for ``refine=True``,
 which rounds every boundary correctly (0 ulps).  Structure (count, order, patterns)
-always equals the exact one; this measures the values only.  Run
-``python benchmarks/bench_accuracy.py`` (``--quick`` for 50 nets).
+always equals the exact one; this measures the values only.
+
+Wide nets then, where small ones cannot look: per net of three and four hidden layers of
+256 ReLUs on [-100, 100], the share of boundaries more than 8 ulps off, their mean and
+the worst, by default (intercepts by continuity before each wide layer: see
+:mod:`pwlinear._sweep`) and by products alone (``analysis._partition``'s arithmetic).
+Run ``python benchmarks/bench_accuracy.py`` (``--quick`` for 50 small nets and one wide
+one of each depth).
 """
 
 from __future__ import annotations
@@ -27,6 +33,22 @@ def worst_ulps(net: pl.Network, refine: bool = False) -> float:
         return 0.0
     xe = np.array([float(v) for v in pl.regions(net, exact=True).boundaries])
     return float((np.abs(xf - xe) / np.spacing(np.abs(xe))).max())
+
+
+def ulps_by_path(net: pl.Network, interval: tuple[float, float]) -> list[np.ndarray]:
+    """Ulp distances of every boundary to the rounded exact one: by default, and by the
+    sweep with products alone."""
+    from pwlinear import _sweep
+
+    exact = pl.regions(net, interval, exact=True).boundaries
+    xe = np.array([float(v) for v in exact])
+    cols = np.arange(1)
+    edges = _sweep.partition_sweep(net, *interval, cols, continuity=False)[0][1:-1]
+    out = []
+    for xf in (pl.regions(net, interval).boundaries, edges):
+        assert xf.size == xe.size
+        out.append(np.abs(xf - xe) / np.spacing(np.abs(xe)))
+    return out
 
 
 def main() -> None:
@@ -54,6 +76,19 @@ def main() -> None:
                 f"{'':<12} {d} hidden layers: {wd.size} nets, {int((wd > 8).sum())} more than "
                 f"8 ulps off, worst {wd.max(initial=0):.0f} ulps"
             )
+    print("\nwide nets on [-100, 100]: boundaries more than 8 ulps off, mean and worst ulps")
+    print(f"{'net':<22}{'boundaries':>11}{'default':>24}{'products alone':>24}")
+    for hidden in (3, 4):
+        for seed in range(1 if args.quick else 3):
+            net = pl.Network.random([1] + [256] * hidden + [1], seed=seed)
+            cells = [
+                f"{(u > 8).mean():6.1%} {u.mean():6.1f} {u.max():7.0f}"
+                for u in ulps_by_path(net, (-100.0, 100.0))
+            ]
+            name = f"1x256(x{hidden})x1 s{seed}"
+            print(f"{name:<22}", end="")
+            n_b = pl.regions(net, (-100.0, 100.0)).boundaries.size
+            print(f"{n_b:>11}{cells[0]:>24}{cells[1]:>24}")
 
 
 if __name__ == "__main__":
