@@ -1238,7 +1238,8 @@ def partition_sweep(
     reaches = _cached(net, key, lambda n: _reaches(n, cols))
     lo, hi = float(lo), float(hi)
     work = _scratch_array()
-    wide = max(net.hidden_widths[2:], default=0) >= _CONTINUITY_WIDTH
+    wide = _cached(net, "sweep_wide", lambda n: max(n.hidden_widths[2:], default=0))
+    wide = wide >= _CONTINUITY_WIDTH  # a layer that continuity comes before
     for every in (_EVERY, 1) if continuity and wide else (1,):
         out = _sweep(
             flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, every, work
