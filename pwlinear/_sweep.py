@@ -20,8 +20,9 @@ layer's crossings take their slopes and intercepts from the exact first
 layer instead, by a compensated product (:func:`_dot2_post`).
 Before a layer of :data:`_CONTINUITY_WIDTH` neurons or more, three first
 children in four take their intercepts from continuity with the child before
-them instead of from the product (half the product's rows, most of a wide
-net's time), with bounds of their own (:func:`_continuity_bounds`); where
+them instead of from the product (1.25 rows of it per parent instead of 2; the
+product is most of a wide net's time), with bounds of their own
+(:func:`_continuity_bounds`); where
 those looser bounds leave a piece undecided, the sweep runs again by products
 alone.  Either way that is the arithmetic of
 :func:`pwlinear.analysis._partition` (``continuity=True`` for the first), so
@@ -697,7 +698,7 @@ def _running_outputs(
     ``FC`` has the intercepts of every ``every``-th parent's first child only; the other
     first children take theirs from continuity at their left end :math:`x_0` (``edges``
     of the children): :math:`c = c_- - x_0 (a - a_-)` from the child before (both
-    sides' maps agree there), so one matrix row per parent instead of two."""
+    sides' maps agree there), so about 1.25 matrix rows per parent instead of 2."""
     P = FA.shape[0]
     E = p.size
     n_out = WT.shape[1]
