@@ -59,6 +59,12 @@ def _n_ops(net: Network) -> int:
     return sum(W.shape[1] + 2 for W, _ in net.layers)
 
 
+def _chain_gamma(net: Network) -> float:
+    """:math:`1.01\\,\\gamma_{N+4}` for the :math:`N` rounded operations of
+    :func:`_n_ops`: the factor on the absolute chains that bounds a product's error."""
+    return float(_gamma(_n_ops(net) + 4)) * 1.01
+
+
 def _cached(net: Network, key: str, compute: Any) -> Any:
     """``compute(net)``, computed once per (immutable) network."""
     cache = net._cache
@@ -87,7 +93,7 @@ def _layer_bounds(net: Network) -> list[tuple[FloatArray, FloatArray, tuple[floa
     """Per hidden layer, per neuron: bounds on the float error of its pre-activation slope
     and intercept on any piece, :math:`\\gamma_N` times the all-active absolute chains; and
     the layer's largest computed slope, slope error, intercept error and intercept."""
-    g = _gamma(_n_ops(net) + 4) * 1.01
+    g = _chain_gamma(net)
     W0, b0 = net.layers[0]
     chains, _ = _chains(net, np.abs(W0[:, 0])[None, :], np.abs(b0)[None, :])
     out: list[tuple[FloatArray, FloatArray, tuple[float, ...]]] = []
@@ -106,7 +112,7 @@ def _local_bounds(
     :func:`_layer_bounds` with each piece's own activation slopes and offsets, taken along
     the running sums from the states ``firsts`` of its first sibling (:func:`_path_table`;
     exact zeros stay zero)."""
-    g = _gamma(_n_ops(net) + 4) * 1.01
+    g = _chain_gamma(net)
     W0, b0 = net.layers[0]
     a_abs = np.broadcast_to(np.abs(W0[:, 0]), (rows.size, W0.shape[0]))
     c_abs = np.broadcast_to(np.abs(b0), (rows.size, W0.shape[0]))
@@ -196,42 +202,54 @@ _EVERY = 4
 _CONTINUITY_WIDTH = 256
 
 
-def _continuity_bounds(
+def _continuity_factors(
     every: int,
     mu: FloatArray,
     nu: FloatArray,
     f: float,
     scale: float,
     inv_g: float,
-    inv_ua: FloatArray,
-    first: IntArray,
-    edges: FloatArray,
-    edge_err: FloatArray,
-    A: FloatArray,
+    x0: FloatArray,
+    e0: FloatArray,
+    jump: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """Per parent, the factors :math:`\\mu, \\nu` of a next-layer intercept's error bound
-    beyond the network-wide one, :math:`\\mu u_a + \\nu u_c` on its children, where the
-    first children of all parents but every ``every``-th take their intercepts from
-    continuity: :func:`pwlinear._sweep._continuity_bounds` (which states the terms), in
-    numpy, for the numpy path (the same bound, not necessarily the same bits).  ``A``: the
-    next layer's slopes on the children; ``first``: each parent's first child."""
-    P = mu.size
+    """Per parent, the factors :math:`\\mu, \\nu` of the next layer's intercept error
+    bounds beyond the network-wide ones, :math:`\\mu u_a + \\nu u_c` on its children,
+    where the first children of all parents but every ``every``-th take their intercepts
+    from continuity at their left end (:func:`pwlinear._sweep._running_outputs`,
+    :func:`pwlinear._events._continuity_sums`).  The sweep compiles this same function.
+
+    Units: the next layer's network-wide bounds before scaling, :math:`u_a = g\\,\\bar a`
+    and :math:`u_c = g\\,\\bar c` (``inv_g`` :math:`\\ge 1/g`; :math:`\\bar a, \\bar c` the
+    all-active absolute chains, which bound every exact slope and intercept), whose
+    multiples ``scale`` bound the next layer's slopes and intercepts as products give
+    them.  Per parent: ``x0``, ``e0`` the absolute value and error bound of its first
+    child's left end; ``jump`` the largest computed slope change across it in units
+    :math:`u_a` (ignored on every ``every``-th parent).
+
+    :math:`c = c_- - x_0 (a - a_-)` at the computed edge :math:`x_0`, within :math:`e` of
+    the exact one, errs by at most: the error of :math:`c_-`; :math:`|x_0|` times both
+    slopes' errors, :math:`2\\,\\mathrm{scale}\\, u_a`; :math:`e` times the exact slope
+    change, at most the computed one plus both errors; and the rounding of its three
+    operations, :math:`u|c_-| + 3.02 u |x_0| |a - a_-|` with :math:`|a|, |a_-| \\le \\bar a
+    + \\mathrm{scale}\\, u_a`.  The running sums after it add one more network-wide bound,
+    :math:`\\mathrm{scale}\\, u_c`.  The errors ``mu, nu`` of the parents' own intercepts
+    (earlier continuity) reach a first child by a product as through one (the same value
+    in each post-activation and in each switch's effect, so at most :math:`\\max |s|`
+    times: the chains' growth, 1 in these units), and through a continuity parent's
+    switches alone at most :math:`f - 1` times, :math:`f` of :func:`_running_factors`;
+    and they add up along each block of ``every`` parents."""
     c_a = 2.0 * scale + 6.04 * _U * (inv_g + scale)
     c_c = scale + _U * (inv_g + scale)
-    grow = 1.0 + 1e-6
-    q = np.arange(P)
+    grow = 1.0 + 1e-6  # the rounding of these sums and of the running sums' start
+    q = np.arange(mu.size)
     cont = q % every != 0
-    base_m, base_v = mu.copy(), nu.copy()
-    base_m[cont] *= f - 1.0
-    base_v[cont] *= f - 1.0
-    r = first[cont]
-    if r.size:
-        jump = (np.abs(A[r] - A[r - 1]) * inv_ua).max(axis=1) * (1.0 + 4.0 * _U) + 2.0 * scale
-        base_m[cont] += np.abs(edges[r]) * c_a + edge_err[r] * jump
-        base_v[cont] += c_c
+    own_m = (f - 1.0) * mu + x0 * c_a + e0 * (jump * (1.0 + 4.0 * _U) + 2.0 * scale)
+    base_m = np.where(cont, own_m, mu)
+    base_v = np.where(cont, (f - 1.0) * nu + c_c, nu)
     mo, no = base_m * grow, base_v * grow
     for j in range(1, every):  # along each block of parents, in order
         sel = q[q % every == j]
         mo[sel] = (base_m[sel] + mo[sel - 1]) * grow
         no[sel] = (base_v[sel] + no[sel - 1]) * grow
-    return mo, no  # type: ignore[return-value]
+    return mo, no

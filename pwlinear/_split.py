@@ -166,7 +166,7 @@ def _extra_ec(extra: Any, rows: IntArray | None = None) -> Any:
     """Intercept error bounds beyond the network-wide ones on pieces ``rows`` (all where
     None), :math:`\\mu u_a + \\nu u_c` for ``extra = (mu, nu, ua, uc)`` (per piece
     ``mu, nu``; per neuron the units ``ua, uc``), where a layer's intercepts came from
-    continuity (:func:`pwlinear._bounds._continuity_bounds`); 0 for ``extra`` None."""
+    continuity (:func:`pwlinear._bounds._continuity_factors`); 0 for ``extra`` None."""
     if extra is None:
         return 0.0
     mu, nu, ua, uc = extra

@@ -22,7 +22,7 @@ Before a layer of :data:`_CONTINUITY_WIDTH` neurons or more, three first
 children in four take their intercepts from continuity with the child before
 them instead of from the product (1.25 rows of it per parent instead of 2; the
 product is most of a wide net's time), with bounds of their own
-(:func:`_continuity_bounds`); where
+(:func:`pwlinear._bounds._continuity_factors`); where
 those looser bounds leave a piece undecided, the sweep runs again by products
 alone.  Either way that is the arithmetic of
 :func:`pwlinear.analysis._partition` (``continuity=True`` for the first), so
@@ -47,7 +47,7 @@ from llvmlite import ir
 from numba.extending import intrinsic
 from numpy.typing import NDArray
 
-from pwlinear import _split
+from pwlinear import _bounds, _split
 from pwlinear._bounds import (
     _CONTINUITY_WIDTH,
     _EVERY,
@@ -162,7 +162,8 @@ def _extra(extra: tuple[float, float, Any, Any], j: int) -> float:
     """A piece's bound on neuron ``j``'s intercept error beyond the network-wide one, from
     ``extra = (mu, nu, ua, uc)``: :math:`\\mu\\, u_{a,j} + \\nu\\, u_{c,j}` (the intercepts
     that :func:`_running_outputs` carries by continuity, in units of the layer's
-    network-wide bounds ``ua, uc`` before scaling; see :func:`_continuity_bounds`)."""
+    network-wide bounds ``ua, uc`` before scaling; see
+    :func:`pwlinear._bounds._continuity_factors`)."""
     mu, nu, ua, uc = extra
     return mu * ua[j] + nu * uc[j]
 
@@ -753,61 +754,21 @@ def _running_outputs(
             C_out[r, h] = C_out[r - 1, h] + C_out[r, h]
 
 
+_continuity_factors = numba.njit(cache=True)(_bounds._continuity_factors)
+
+
 @numba.njit(cache=True)
-def _continuity_bounds(
-    every: int,
-    mu: Any,
-    nu: Any,
-    f: float,
-    scale: float,
-    inv_g: float,
-    inv_ua: Any,
-    first: Any,
-    edges: Any,
-    edge_err: Any,
-    A_out: Any,
-) -> tuple[Any, Any]:
-    """Per parent, the factors :math:`\\mu, \\nu` of :func:`_extra` for the next layer's
-    intercepts on its children, where :func:`_running_outputs` takes a first child's from
-    continuity at its left end (every parent but each ``every``-th).
-
-    Units: the next layer's network-wide bounds before scaling, :math:`u_a = g\\,\\bar a`
-    and :math:`u_c = g\\,\\bar c` (``inv_g`` :math:`\\ge 1/g`; :math:`\\bar a, \\bar c` the
-    all-active absolute chains, which bound every exact slope and intercept;
-    ``inv_ua`` :math:`= 1/u_a`, 0 where :math:`u_a = 0`), whose multiples ``scale`` bound
-    the next layer's slopes and intercepts as products give them.
-
-    :math:`c = c_- - x_0 (a - a_-)` at the computed edge :math:`x_0`, within ``edge_err``
-    :math:`e` of the exact one, errs by at most: the error of :math:`c_-`; :math:`|x_0|`
-    times both slopes' errors, :math:`2\\,\\mathrm{scale}\\, u_a`; :math:`e` times the
-    exact slope change, at most the computed one plus both errors; and the rounding of its
-    three operations, :math:`u|c_-| + 3.02 u |x_0| |a - a_-|` with :math:`|a|, |a_-| \\le
-    \\bar a + \\mathrm{scale}\\, u_a`.  The running sums after it add one more
-    network-wide bound, :math:`\\mathrm{scale}\\, u_c`.  The errors ``mu, nu`` of the
-    parents' own intercepts (earlier continuity) reach a first child by a product as
-    through one (the same value in each post-activation and in each switch's effect, so
-    at most :math:`\\max |s|` times: the chains' growth, 1 in these units), and through a
-    continuity parent's switches alone at most :math:`f - 1` times, :math:`f` of
-    :func:`pwlinear._bounds._running_factors`; and they add up along the parents."""
-    P = mu.size
-    mo, no = np.empty(P), np.empty(P)
-    U = 2.0**-53
-    grow = 1.0 + 1e-6  # the rounding of these sums and of the running sums' start
-    c_a = 2.0 * scale + 6.04 * U * (inv_g + scale)
-    c_c = scale + U * (inv_g + scale)
-    for q in range(P):
-        m, v = mu[q], nu[q]
+def _jumps(A: Any, first: Any, every: int, inv_ua: Any) -> Any:
+    """Per parent, the largest slope change across its first child's left end in units
+    ``1 / inv_ua`` (:func:`pwlinear._bounds._continuity_factors`; 0 on every
+    ``every``-th parent, which continuity does not reach)."""
+    jump = np.zeros(first.size)
+    for q in range(first.size):
         if q % every:
-            m, v = (f - 1.0) * m, (f - 1.0) * v
             r = first[q]
-            jump = 0.0  # the largest slope change across the edge, in units u_a
             for h in range(inv_ua.size):
-                jump = max(jump, abs(A_out[r, h] - A_out[r - 1, h]) * inv_ua[h])
-            jump = jump * (1.0 + 4.0 * U) + 2.0 * scale
-            m += mo[q - 1] + abs(edges[r]) * c_a + edge_err[r] * jump
-            v += no[q - 1] + c_c
-        mo[q], no[q] = m * grow, v * grow
-    return mo, no
+                jump[q] = max(jump[q], abs(A[r, h] - A[r - 1, h]) * inv_ua[h])
+    return jump
 
 
 @numba.njit(cache=True)
@@ -991,7 +952,7 @@ def _sweep(
                  offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
     before = no_before
     no_rows = np.zeros(0, np.int64)  # every piece the network-wide bounds (_split_layer)
-    mu, nu = np.zeros(1), np.zeros(1)  # intercept bounds beyond those (_continuity_bounds)
+    mu, nu = np.zeros(1), np.zeros(1)  # intercept bounds beyond those (_continuity_factors)
     inv_g = (1.0 + 1e-12) / g_own
     for k in range(L):
         n, n_next = widths[k + 1], widths[k + 2]
@@ -1068,9 +1029,9 @@ def _sweep(
                 ua_next = ea_all[h_off : h_off + n_next]
                 inv_ua = np.where(ua_next > 0.0, 1.0 / ua_next, 0.0)
                 f = running[k + 1]
-                mo, no = _continuity_bounds(
-                    ev, mu, nu, f, _scale_jit(f, n_ops, sums), inv_g, inv_ua, fst, edges,
-                    edge_err, A_out,
+                mo, no = _continuity_factors(
+                    ev, mu, nu, f, _scale_jit(f, n_ops, sums), inv_g, np.abs(edges[fst]),
+                    edge_err[fst], _jumps(A_out, fst, ev, inv_ua),
                 )  # fmt: skip
                 mu, nu = mo[parent], no[parent]
             else:

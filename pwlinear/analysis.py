@@ -54,7 +54,8 @@ from pwlinear._bounds import (
     _abs_chain,
     _abs_chain_max,
     _cached,
-    _continuity_bounds,
+    _chain_gamma,
+    _continuity_factors,
     _gamma,
     _layer_bounds,
     _moderate_range,
@@ -337,7 +338,7 @@ def _partition(
     sums = 0  # rounded operations of the running sums so far (see _bounds._running_scale)
     firsts: list[NDArray[Any]] = []  # per layer so far, the states of each first sibling
     before = None  # the layer before, to recompute crossing maps from (_split._Before)
-    extra = None  # intercept bounds beyond the network-wide ones (_continuity_bounds)
+    extra = None  # intercept bounds beyond the network-wide ones (_continuity_factors)
     for li, (act, (W, b)) in enumerate(zip(acts[:-1], net.layers[1:-1])):
         scale = _running_scale(net, sums, li)
         s_right, s_left, p, i, k, x, e, tie, a, c = _split(
@@ -382,11 +383,14 @@ def _partition(
             f = float(_cached(net, "running_factors", _running_factors)[li + 1])
             ua, uc = bounds[li + 1][0], bounds[li + 1][1]
             mu, nu = (np.zeros(first.size), np.zeros(first.size)) if extra is None else extra[:2]
-            inv_g = (1.0 + 1e-12) / (float(_gamma(_n_ops(net) + 4)) * 1.01)
             inv_ua = np.divide(1.0, ua, out=np.zeros_like(ua), where=ua > 0)
-            mu, nu = _continuity_bounds(
-                every, mu, nu, f, _running_scale(net, sums, li + 1), inv_g, inv_ua, first,
-                edges, edge_err, A_next,
+            jump = np.zeros(first.size)  # the slope change across each first child's left end
+            cont = np.flatnonzero(np.arange(first.size) % every)
+            r = first[cont]
+            jump[cont] = (np.abs(A_next[r] - A_next[r - 1]) * inv_ua).max(axis=1, initial=0.0)
+            mu, nu = _continuity_factors(
+                every, mu, nu, f, _running_scale(net, sums, li + 1),
+                (1.0 + 1e-12) / _chain_gamma(net), np.abs(edges[first]), edge_err[first], jump,
             )  # fmt: skip
             extra = (mu[parent], nu[parent], ua, uc)
         A = A_next

@@ -50,6 +50,18 @@ def assert_same_partition(a: tuple, b: tuple) -> None:
         np.testing.assert_array_equal(getattr(a[6], field), getattr(b[6], field))
 
 
+def _raw_sweep(net: pl.Network, lo: float, hi: float, every: int) -> tuple:
+    """:func:`_sweep._sweep` on the net's own first layer, intercepts by continuity in
+    blocks of ``every`` parents (1: by products only)."""
+    flat, a0, c0, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
+    cols = np.arange(net.n_outputs)
+    reaches = _sweep._reaches(net, cols)
+    return _sweep._sweep(  # type: ignore[no-any-return]
+        flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, True, every,
+        _sweep._scratch_array(),
+    )  # fmt: skip
+
+
 @given(st.one_of(nets(), degenerate_nets()), INTERVALS)
 def test_sweep_equals_the_numpy_partition(net: pl.Network, interval: tuple) -> None:
     cols = np.arange(net.n_outputs)
@@ -105,25 +117,8 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
 
 def test_a_deep_net_retries_a_piece_and_agrees() -> None:
     net = pl.Network.random([1] + [128] * 7 + [1], seed=0)
-    flat, _, _, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
     cols = np.arange(1)
-    a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
-    info = _sweep._sweep(
-        flat,
-        a0,
-        c0,
-        ea,
-        ec,
-        g_own,
-        -math.inf,
-        math.inf,
-        _sweep._reaches(net, cols),
-        cols,
-        kink_bound,
-        True,
-        1,
-        _sweep._scratch_array(),
-    )[0]
+    info = _raw_sweep(net, -math.inf, math.inf, 1)[0]
     assert info[:3].tolist() == [0, 1, 0]  # one piece needed its own bound, none is loose
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
     assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
@@ -451,18 +446,6 @@ def test_second_layer_boundaries_are_not_lost_to_running_sums(widths: list, seed
     ):
         ulps = np.abs(got - exact) / np.spacing(np.abs(exact))
         assert ulps.max() <= 2
-
-
-def _raw_sweep(net: pl.Network, lo: float, hi: float, every: int) -> tuple:
-    """:func:`_sweep._sweep` on the net's own first layer, intercepts by continuity in
-    blocks of ``every`` parents (1: by products only)."""
-    flat, a0, c0, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
-    cols = np.arange(net.n_outputs)
-    reaches = _sweep._reaches(net, cols)
-    return _sweep._sweep(  # type: ignore[no-any-return]
-        flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, True, every,
-        _sweep._scratch_array(),
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize("interval", [(-math.inf, math.inf), (-100.0, 100.0)])
