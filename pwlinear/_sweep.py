@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import threading
+from functools import partial
 from typing import Any
 
 import numba
@@ -1186,7 +1187,8 @@ def partition_sweep(
 ) -> tuple[Any, ...]:
     """The certified float partition by the compiled sweep, with the results of
     :func:`pwlinear.analysis._partition`: edges, output slopes and intercepts, breakpoint
-    flags, inactive counts, dense states, the last hidden layer's switch events, and a
+    flags, inactive counts, dense states (as a function that computes them, where no
+    boundary needed them), the last hidden layer's switch events, and a
     bound on each edge's rounding error (None where no bound exceeds :data:`_REFINE` of
     its edge: then no boundary needs refining).
 
@@ -1214,15 +1216,24 @@ def partition_sweep(
     else:
         raise SweepUndecided("a state or an order within its piece's own bound")
     anc, flat_states, offs = states
-    dense = [
-        flat_states[offs[j] : offs[j + 1]].reshape(-1, w)[anc[j]] for j, w in enumerate(widths)
-    ]
+    dense: Any = partial(_dense, anc, flat_states, offs, widths)  # most callers never read them
     events = _Events(s0, parent, region, *change)
     if open_b.size:
         from pwlinear.analysis import _settle_kinks
 
-        _settle_kinks(net, cols, kink, dense, events, open_b)
-    return edges, A, C, kink, inactive, tuple(dense), events, err if info[2] else None
+        dense = dense()
+        _settle_kinks(net, cols, kink, list(dense), events, open_b)
+    return edges, A, C, kink, inactive, dense, events, err if info[2] else None
+
+
+def _dense(
+    anc: Any, flat_states: Any, offs: Any, widths: tuple[int, ...]
+) -> tuple[NDArray[Any], ...]:
+    """The states of every hidden layer but the last on every region, from the sweep's
+    :func:`_ancestors`."""
+    return tuple(
+        flat_states[offs[j] : offs[j + 1]].reshape(-1, w)[anc[j]] for j, w in enumerate(widths)
+    )
 
 
 def _reaches(net: Network, cols: IntArray) -> NDArray[np.bool_]:

@@ -38,6 +38,7 @@ exact settling, with the same arithmetic and the same results.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
@@ -181,7 +182,9 @@ class Regions:
     is_breakpoint: NDArray[np.bool_]
     n_inactive: IntArray
     activations: tuple[Activation, ...]
-    _dense_states: tuple[NDArray[Any], ...] = field(repr=False)
+    _dense_states: tuple[NDArray[Any], ...] | Callable[[], tuple[NDArray[Any], ...]] = field(
+        repr=False
+    )  # the states of every hidden layer but the last, or a function that computes them
     _events: _Events | None = field(repr=False)
 
     def __post_init__(self) -> None:
@@ -217,7 +220,8 @@ class Regions:
     @cached_property
     def states(self) -> tuple[NDArray[Any], ...]:
         """Per hidden layer, ``(n_regions, width)`` index of each neuron's activation piece."""
-        out = list(self._dense_states)
+        dense = self._dense_states
+        out = list(dense() if callable(dense) else dense)
         ev = self._events
         if ev is not None:
             n = len(self)
@@ -828,7 +832,7 @@ def _regions(
         kink,
         inactive,
         network.activations,
-        tuple(dense),
+        dense if callable(dense) else tuple(dense),
         events,
     )
 
