@@ -397,8 +397,29 @@ def _dot2_post(
     offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
     bits (a product's rounding error by a fused multiply-add is the one Dekker's
     splitting finds there).  The intercept comes as its sum and the sum's error, for
-    :func:`pwlinear._split._numerator`."""
+    :func:`pwlinear._split._numerator`.
+
+    Where every slope of the activation is 0 or 1 and every offset 0 (relu), inactive
+    neurons are skipped and active ones have no post-activation rounding: still the
+    same bits, as those terms are zeros, which leave the sums unchanged (a sum that
+    starts at +0 is never -0, and a zero added to it, of either sign, keeps it; the
+    errors of such steps are +0 too), about twice as fast."""
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
+    plain = True
+    for st in range(slopes.size):
+        plain &= (slopes[st] == 0.0 or slopes[st] == 1.0) and offsets[st] == 0.0
+    if plain:
+        for t in range(w.size):
+            if slopes[S[q, t]] == 0.0:
+                continue
+            y, xa, xc = w[t], A[row, t], C[row, t]
+            pa, pc = xa * y, xc * y
+            sa, err = _two_sum(sa, pa)
+            ka = ka + (err + _fma(xa, y, -pa))
+            sc, err = _two_sum(sc, pc)
+            kc = kc + (err + _fma(xc, y, -pc))
+        sc, err = _two_sum(sc, b)
+        return sa + ka, sc, kc + err
     for t in range(w.size):
         st = S[q, t]
         sl, o, y, at, ct = slopes[st], offsets[st], w[t], A[row, t], C[row, t]

@@ -515,3 +515,38 @@ def test_a_net_left_undecided_by_continuity_is_swept_by_products() -> None:
         np.testing.assert_array_equal(settled[k], swept[k])
     for u, v in zip(dense_states(settled), dense_states(swept)):
         np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("table", [((0.0, 1.0), (0.0, 0.0)), ((0.01, 1.0), (0.0, 0.0))])
+def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> None:
+    # _dot2_post against pwlinear._split._dot2 as _Before uses it, to the bit, signed
+    # zeros included: relu's table (inactive neurons skipped, no post-activation
+    # rounding) and a leaky one (every term, with its rounding)
+    from pwlinear._split import _dot2, _product_error, _two_sum
+
+    slopes, offsets = np.array(table[0]), np.array(table[1])
+    rng = np.random.default_rng(0)
+
+    def sample(shape: tuple) -> np.ndarray:
+        v = rng.standard_normal(shape) * rng.choice([1e-150, 1.0, 1e150], size=shape)
+        v[rng.random(shape) < 0.25] = 0.0
+        v[rng.random(shape) < 0.15] = -0.0
+        return v
+
+    def bits(v: object) -> np.ndarray:
+        return np.asarray(v, dtype=np.float64).view(np.int64)
+
+    for _ in range(200):
+        n = int(rng.integers(1, 24))
+        A, C, W, b = sample((1, n)), sample((1, n)), sample((3, n)), sample(3)
+        S = rng.integers(0, 2, (1, n)).astype(np.int8)
+        slope, offset = slopes[S[0]], offsets[S[0]]
+        xa, xc0 = slope * A[0], slope * C[0]
+        xc, sum_err = _two_sum(xc0, offset)
+        xc_err = _product_error(slope, C[0], xc0) + sum_err
+        for j in range(3):
+            w = W[j][None, :]
+            a = _dot2(xa[None], w, X_err=_product_error(slope, A[0], xa)[None])
+            c_hi, c_lo = _dot2(xc[None], w, b[j : j + 1], split=True, X_err=xc_err[None])
+            got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j])
+            np.testing.assert_array_equal(bits(got), bits([a[0], c_hi[0], c_lo[0]]))
