@@ -389,9 +389,20 @@ _numerator = numba.njit(cache=True)(_split._numerator)
 
 
 @numba.njit(cache=True)
+def _plain(slopes: Any, offsets: Any) -> bool:
+    """Whether every slope of an activation's table is 0 or 1 and every offset 0
+    (relu): :func:`_dot2_post` then skips inactive neurons."""
+    plain = True
+    for st in range(slopes.size):
+        plain &= (slopes[st] == 0.0 or slopes[st] == 1.0) and offsets[st] == 0.0
+    return plain
+
+
+@numba.njit(cache=True)
 def _dot2_post(
-    A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float
-) -> tuple[float, float, float]:
+    A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float,
+    plain: bool,
+) -> tuple[float, float, float]:  # fmt: skip
     """:func:`pwlinear._split._dot2` of the weights ``w`` with piece ``q``'s
     post-activations ``slopes[S[q]] * A[row]`` and ``slopes[S[q]] * C[row] +
     offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
@@ -399,15 +410,12 @@ def _dot2_post(
     splitting finds there).  The intercept comes as its sum and the sum's error, for
     :func:`pwlinear._split._numerator`.
 
-    Where every slope of the activation is 0 or 1 and every offset 0 (relu), inactive
-    neurons are skipped and active ones have no post-activation rounding: still the
-    same bits, as those terms are zeros, which leave the sums unchanged (a sum that
-    starts at +0 is never -0, and a zero added to it, of either sign, keeps it; the
-    errors of such steps are +0 too), about twice as fast."""
+    Where ``plain`` (:func:`_plain`: every slope of the activation 0 or 1 and every
+    offset 0, as relu's), inactive neurons are skipped and active ones have no
+    post-activation rounding: still the same bits, as those terms are zeros, which leave
+    the sums unchanged (a sum that starts at +0 is never -0, and a zero added to it, of
+    either sign, keeps it; the errors of such steps are +0 too), about twice as fast."""
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
-    plain = True
-    for st in range(slopes.size):
-        plain &= (slopes[st] == 0.0 or slopes[st] == 1.0) and offsets[st] == 0.0
     if plain:
         for t in range(w.size):
             if slopes[S[q, t]] == 0.0:
@@ -484,6 +492,7 @@ def _split_layer(
     the intercept bounds beyond ``EC`` on the units ``ua, uc`` (:func:`_extra`).
     """
     fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
+    plain_b = _plain(slopes_b, offsets_b)
     P, n = A.shape
     U = 2.0**-53
     s_right = np.empty((P, n), np.int8)
@@ -532,8 +541,9 @@ def _split_layer(
             c_hi, c_lo = c, 0.0
             if fresh:
                 a, c_hi, c_lo = _dot2_post(
-                    A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j]
-                )
+                    A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j],
+                    plain_b,
+                )  # fmt: skip
                 c = c_hi + c_lo
             mag, ea, ec = abs(a), EA[row, j], EC[row, j] + _extra((mu[q], nu[q], ua, uc), j)
             for k in range(min(sr, sl), max(sr, sl)):
@@ -643,17 +653,13 @@ def _children(
     for q in range(P):
         off = inactive[q]
         rc = P + q // every  # the row of its intercepts, if it has one
-        if n_knots == 1 and q % every == 0:  # two pieces: selects instead of table
-            for j in range(n):  # lookups, vectorised
+        if n_knots == 1:  # two pieces: selects instead of table lookups, vectorised
+            for j in range(n):
                 up = s_right[q, j] != 0
                 sl = s1 if up else s0
                 post[q, j] = sl * A[q, j]
-                post[rc, j] = sl * C[q, j] + (o1 if up else o0)
-                off += off1 if up else off0
-        elif n_knots == 1:
-            for j in range(n):
-                up = s_right[q, j] != 0
-                post[q, j] = (s1 if up else s0) * A[q, j]
+                if q % every == 0:
+                    post[rc, j] = sl * C[q, j] + (o1 if up else o0)
                 off += off1 if up else off0
         else:
             for j in range(n):

@@ -813,7 +813,7 @@ def _regions(
     C: NDArray[Any],
     kink: NDArray[np.bool_],
     inactive: IntArray,
-    dense: Any,
+    dense: tuple[NDArray[Any], ...] | Callable[[], tuple[NDArray[Any], ...]],
     events: _Events | None,
     cols: IntArray,
 ) -> Regions:
@@ -832,7 +832,7 @@ def _regions(
         kink,
         inactive,
         network.activations,
-        dense if callable(dense) else tuple(dense),
+        dense,
         events,
     )
 
@@ -866,8 +866,10 @@ def _exact_values(net: Network, r: Regions, lo: Any, hi: Any, cols: IntArray) ->
     and intercepts, and its breakpoints read off the exact slopes."""
     from pwlinear._exact_partition import exact_from_states
 
-    edges, A, C, kink = exact_from_states(net, r.states, len(r), lo, hi, cols)
-    return _regions(net, edges, A, C, kink, r.n_inactive, r._dense_states, r._events, cols)
+    states = r.states
+    edges, A, C, kink = exact_from_states(net, states, len(r), lo, hi, cols)
+    dense = states[:-1] if r._events is not None else states  # built once, kept
+    return _regions(net, edges, A, C, kink, r.n_inactive, dense, r._events, cols)
 
 
 def _exact_regions(network: Network, lo: Any, hi: Any, cols: IntArray) -> Regions:

@@ -434,7 +434,9 @@ def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, dat
     before = _Before(slopes, offsets, X, Y, rows, S, Y, init)
     a_np, c_np, c_lo_np = before.maps(rows, rows)
     for r in rows:
-        a, c, c_lo = _sweep._dot2_post(X, Y, r, S, r, slopes, offsets, Y[r], init[r])
+        a, c, c_lo = _sweep._dot2_post(
+            X, Y, r, S, r, slopes, offsets, Y[r], init[r], _sweep._plain(slopes, offsets)
+        )
         assert (a.hex(), c.hex(), c_lo.hex()) == (a_np[r].hex(), c_np[r].hex(), c_lo_np[r].hex())
 
 
@@ -549,5 +551,6 @@ def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> Non
             w = W[j][None, :]
             a = _dot2(xa[None], w, X_err=_product_error(slope, A[0], xa)[None])
             c_hi, c_lo = _dot2(xc[None], w, b[j : j + 1], split=True, X_err=xc_err[None])
-            got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j])
+            plain = _sweep._plain(slopes, offsets)
+            got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j], plain)
             np.testing.assert_array_equal(bits(got), bits([a[0], c_hi[0], c_lo[0]]))
