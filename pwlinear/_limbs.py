@@ -226,7 +226,24 @@ class Limbs:
         """Every entry times the Python int ``factor``."""
         if factor == 1:
             return self
+        if factor > 0 and not factor & (factor - 1):  # a power of two: a shift
+            return Limbs.shifted_sum([self], [factor.bit_length() - 1])
         return self * Limbs.from_int(factor)
+
+    @staticmethod
+    def shifted_sum(parts: list[Limbs], shifts: list[int]) -> Limbs:
+        r""":math:`\sum_i x_i 2^{e_i}` of limbs ``parts`` and shifts ``shifts`` (at least 0),
+        their entries broadcasting: the limbs moved by whole limbs and shifted by the rest,
+        added as int64 (each below :math:`2^{2B - 1}`) and carried once."""
+        shape = np.broadcast_shapes(*(p.shape for p in parts))
+        n = max(p.L.shape[0] + e // B for p, e in zip(parts, shifts)) + 1
+        out = np.zeros((n, *shape), dtype=np.int64)
+        for p, e in zip(parts, shifts):
+            q, r = divmod(e, B)
+            n_p = p.L.shape[0]
+            L = p.L.reshape((n_p,) + (1,) * (len(shape) - len(p.shape)) + p.shape)
+            out[q : q + n_p] += L << r
+        return Limbs(_normalize(out))
 
     def __matmul__(self, other: Limbs) -> Limbs:
         """Exact matrix product of ``(r, k)`` and ``(k, c)`` integer arrays."""
@@ -310,21 +327,50 @@ def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
     if chunk == 0:
         raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
     total: Limbs | None = None
-    diag, ab = _work("diag", (na + nb - 1, r, c)), _work("ab", (r, c))
+    diag = _work("diag", (na + nb - 1, r, c))
     gemm = _dgemm() if min(r, c) >= 16 and k else None  # (its call costs more on few)
     for k0 in range(0, max(k, 1), chunk):  # each chunk's float sums carried on their own
         diag[:] = 0.0
-        for i in range(na):
-            for j in range(nb):
-                ai, bj = a[i, :, k0 : k0 + chunk], b[j, k0 : k0 + chunk]
-                if gemm is not None:  # diag[i + j] += ai @ bj in place (transposed:
-                    # BLAS is column-major); exact sums of integers, in any order
+        if gemm is None:  # few rows or columns: every pair of limbs in one matmul
+            ab = a[:, :, k0 : k0 + chunk].reshape(na * r, -1) @ np.concatenate(
+                b[:, k0 : k0 + chunk], axis=1
+            )
+            ab = ab.reshape(na, r, nb, c)
+            for i in range(na):
+                for j in range(nb):
+                    diag[i + j] += ab[i, :, j]
+        else:
+            for i in range(na):
+                for j in range(nb):
+                    ai, bj = a[i, :, k0 : k0 + chunk], b[j, k0 : k0 + chunk]
+                    # diag[i + j] += ai @ bj in place (transposed: BLAS is column-major);
+                    # exact sums of integers, in any order
                     out = gemm(1.0, bj.T, ai.T, beta=1.0, c=diag[i + j].T, overwrite_c=True)
                     if not np.may_share_memory(out, diag):  # it added into a copy
                         diag[i + j] = out.T
-                else:
-                    np.matmul(ai, bj, out=ab)
-                    diag[i + j] += ab
+        part = Limbs(_normalize(diag))
+        total = part if total is None else total + part
+    assert total is not None
+    return total
+
+
+def rowdot(a: NDArray[np.float64], b: NDArray[np.float64]) -> Limbs:
+    r"""Exact sums :math:`\sum_k a_{\ldots k} b_{\ldots k}` over the last axis of integers
+    given as float64 limbs ``a`` and ``b`` (each :math:`|a_i|, |b_j| \le 2^{B-1}`), whose
+    other axes broadcast: one batch of small float64 products per chunk of the last axis,
+    summed per power of :math:`2^B` (exact, as in :func:`product`)."""
+    na, nb, k = a.shape[0], b.shape[0], a.shape[-1]
+    chunk = (1 << (53 - 2 * (B - 1))) // min(na, nb)
+    if chunk == 0:
+        raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
+    # entries first, limbs last: (..., na, k) @ (..., k, nb) -> (..., na, nb)
+    a, b = np.moveaxis(a, 0, -2), np.moveaxis(b, 0, -1)
+    total: Limbs | None = None
+    for k0 in range(0, max(k, 1), chunk):
+        pairs = np.matmul(a[..., k0 : k0 + chunk], b[..., k0 : k0 + chunk, :])
+        diag = np.zeros((na + nb - 1, *pairs.shape[:-2]))
+        for i in range(na):  # limb i of a times limb j of b is a multiple of 2**(B (i + j))
+            diag[i : i + nb] += np.moveaxis(pairs[..., i, :], -1, 0)
         part = Limbs(_normalize(diag))
         total = part if total is None else total + part
     assert total is not None

@@ -218,6 +218,31 @@ def test_exact_values_on_the_certified_structure_equal_the_exact_partition(
         assert list(r.slope[q] * x + r.intercept[q]) == fraction_forward(net, x)
 
 
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs", "hardtanh"])
+def test_last_two_layers_together_equal_layer_by_layer(
+    activation: str, fused: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # exact=True takes the last hidden layer and the output layer together where that
+    # needs fewer products (on large nets only): forced here both ways on small ones
+    # with several outputs, biases of other scales, and zero weights
+    from pwlinear import _exact_partition
+
+    monkeypatch.setattr(_exact_partition, "_fewer_products", lambda *args: fused)
+    for widths, seed in (([1, 7, 5, 3], 1), ([1, 6, 4, 5, 2], 2), ([1, 9, 9, 1], 3)):
+        base = pl.Network.random(widths, seed=seed)
+        layers = [(W, b) for W, b in base.layers]
+        W, b = layers[-2]
+        W = W.copy()
+        W[0, :] = 0.0  # a last hidden neuron that is constant
+        layers[-2] = (W, b * 2.0**-30)
+        net = pl.Network(layers, activation)
+        for interval in (None, (-1.5, 2.0)):
+            for out in (None, 0, widths[-1] - 1):
+                got = pl.regions(net, interval, output=out, exact=True)
+                assert_exactly_equal(got, exact_oracle(net, interval, out))
+
+
 def test_exact_interval_endpoints_and_infinite_ends() -> None:
     net = pl.shifted_relus([1.0, -1.0], [0.25, 0.75])
     r = pl.regions(net, exact=True)

@@ -14,7 +14,7 @@ from test_exact import assert_exactly_equal, exact_oracle
 import pwlinear as pl
 from pwlinear import _limbs
 from pwlinear._exact_partition import to_float
-from pwlinear._limbs import B, Limbs, product
+from pwlinear._limbs import B, Limbs, product, rowdot
 
 
 def big_ints(max_bits: int) -> st.SearchStrategy[int]:
@@ -53,6 +53,10 @@ def test_arithmetic_equals_python_ints(a: np.ndarray, b: np.ndarray, c: np.ndarr
     assert ((A - C).to_ints() == a - c).all()
     assert ((A + Limbs.from_ints(c[0])).to_ints() == a + c[0]).all()  # broadcasting
     assert (A.scale(-(3**50)).to_ints() == a * -(3**50)).all()
+    for e in (1, B - 1, B, 3 * B + 5):  # powers of two are shifts of the limbs
+        assert (A.scale(2**e).to_ints() == a * 2**e).all()
+    got = Limbs.shifted_sum([A, Limbs.from_ints(c[0]), C], [0, 77, B])  # broadcasting
+    assert (got.to_ints() == a + c[0] * 2**77 + c * 2**B).all()
     assert A.item((2, 4)) == a[2, 4]
     assert (A.sign() == np.sign(a).astype(np.int8)).all()
 
@@ -107,6 +111,22 @@ def test_products_by_blas_and_by_matmul_equal_python_ints(shape: tuple) -> None:
     b = b.reshape(k, c)
     x = Limbs.from_ints(a).L.astype(np.float64)
     assert (product(x, Limbs.from_ints(b)).to_ints() == a.dot(b)).all()
+
+
+@given(a=arrays((3, 4)), b=arrays((3, 4), 90))
+def test_row_dots_equal_python_ints(a: np.ndarray, b: np.ndarray) -> None:
+    x, y = Limbs.from_ints(a).L.astype(np.float64), Limbs.from_ints(b).L.astype(np.float64)
+    assert (rowdot(x, y).to_ints() == (a * b).sum(axis=1)).all()
+    # other axes broadcast: every row of a against every row of b
+    assert (rowdot(x[:, :, None], y[:, None]).to_ints() == a.dot(b.T)).all()
+
+
+@pytest.mark.parametrize("k", [1, 500, 3000])
+def test_long_row_dots_are_chunked(k: int) -> None:
+    top = 2**300 - 1  # the largest limb products, all of one sign
+    a, b = np.full((2, k), -top, dtype=object), np.full((2, k), top, dtype=object)
+    x, y = Limbs.from_ints(a).L.astype(np.float64), Limbs.from_ints(b).L.astype(np.float64)
+    assert (rowdot(x, y).to_ints() == (a * b).sum(axis=1)).all()
 
 
 def test_exact_partition_without_compiled_passes(
