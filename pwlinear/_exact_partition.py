@@ -489,10 +489,12 @@ def exact_from_states(
             A, C = A[row][:, cols], C[row][:, cols]
             break
         q = np.flatnonzero(layer == li)
-        if q.size and li == 0:  # the same on every region
-            edges[q + 1] = _first_crossings(net)[j[q], k[q]]
-        elif q.size:
-            edges[q + 1] = _crossings_at(act, A, sa, C, sc, row[q + 1], j[q], k[q])
+        if q.size:  # (the first layer's are the same on every region: computed once)
+            edges[q + 1] = (
+                _first_crossings(net)[j[q], k[q]]
+                if li == 0
+                else _crossings_at(act, A, sa, C, sc, row[q + 1], j[q], k[q])
+            )
         if li == last - 1 and _fewer_products(net, A, C, row, states[li], states[last], cols):
             q = np.flatnonzero(layer == last)
             A, sa, C, sc, xs = _last_two(net, act, states[li], A, sa, C, sc, row, states[last],

@@ -315,6 +315,17 @@ def _dgemm() -> Any:
     return dgemm
 
 
+def _chunk(na: int, nb: int) -> int:
+    """The length of the chunks of the inner dimension in products of ``na``- by
+    ``nb``-limb integers: a sum per power of :math:`2^B` then adds at most
+    ``min(na, nb) * chunk`` limb products of :math:`2^{2B - 2}` at most, below
+    :math:`2^{53}`, so it is exact in float64."""
+    chunk = (1 << (53 - 2 * (B - 1))) // min(na, nb)
+    if chunk == 0:
+        raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
+    return chunk
+
+
 def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
     r"""Exact matrix product of ``(r, k)`` integers given as float64 limbs ``a`` (each
     :math:`|a_i| \le 2^{B-1}`) and the ``(k, c)`` limbs ``other``: one float64 product per
@@ -322,10 +333,7 @@ def product(a: NDArray[np.float64], other: Limbs) -> Limbs:
     b = other.L.astype(np.float64)
     na, r, k = a.shape
     nb, _, c = b.shape
-    # a diagonal sums at most min(na, nb) * chunk limb products of 2**(2 B - 2): exact
-    chunk = (1 << (53 - 2 * (B - 1))) // min(na, nb)
-    if chunk == 0:
-        raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
+    chunk = _chunk(na, nb)
     total: Limbs | None = None
     diag = _work("diag", (na + nb - 1, r, c))
     gemm = _dgemm() if min(r, c) >= 16 and k else None  # (its call costs more on few)
@@ -360,9 +368,7 @@ def rowdot(a: NDArray[np.float64], b: NDArray[np.float64]) -> Limbs:
     other axes broadcast: one batch of small float64 products per chunk of the last axis,
     summed per power of :math:`2^B` (exact, as in :func:`product`)."""
     na, nb, k = a.shape[0], b.shape[0], a.shape[-1]
-    chunk = (1 << (53 - 2 * (B - 1))) // min(na, nb)
-    if chunk == 0:
-        raise ValueError(f"integers of {min(na, nb) * B} bits are beyond the limb products")
+    chunk = _chunk(na, nb)
     # entries first, limbs last: (..., na, k) @ (..., k, nb) -> (..., na, nb)
     a, b = np.moveaxis(a, 0, -2), np.moveaxis(b, 0, -1)
     total: Limbs | None = None
