@@ -195,6 +195,36 @@ def _abs_chain_max(net: Network) -> FloatArray:
     return _chains(net, np.abs(W0[:, 0])[None, :], np.abs(b0)[None, :])[1][0]
 
 
+def _difference_step(
+    D: FloatArray,
+    A: FloatArray,
+    D_abs: FloatArray,
+    A_abs: FloatArray,
+    SL: FloatArray,
+    SR: FloatArray,
+    WT: FloatArray,
+    WT_abs: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""One layer of the slope difference across boundaries (a row each),
+    :math:`D_{l+1} = W_{l+1}(S^R_l D_l + (S^R_l - S^L_l) A_l)` and
+    :math:`A_{l+1} = W_{l+1} S^L_l A_l` (``SL, SR``: the activation slopes on either
+    side; ``WT``: :math:`W_{l+1}^T`, C-contiguous), and the same recursion in absolute
+    values, whose :math:`\gamma` multiple bounds the error of ``D``
+    (:func:`pwlinear.analysis._difference_test`).  The sweep compiles this same function.
+    D and A go through the layer in one product, their absolute values in another
+    (products of a few rows cost the call, not the rows)."""
+    m = D.shape[0]
+    dS = SR - SL
+    X = np.empty((2 * m, WT.shape[0]))
+    X_abs = np.empty((2 * m, WT.shape[0]))
+    X[:m] = SR * D + dS * A
+    X[m:] = SL * A
+    X_abs[:m] = np.abs(SR) * D_abs + np.abs(dS) * A_abs
+    X_abs[m:] = np.abs(SL) * A_abs
+    both, both_abs = X @ WT, X_abs @ WT_abs
+    return both[:m], both[m:], both_abs[:m], both_abs[m:]
+
+
 # before a layer of _CONTINUITY_WIDTH neurons or more (not the output), the first child
 # of every _EVERY-th parent takes its intercepts from the matrix product, the others from
 # continuity with the child before them (pwlinear._events._continuity_sums)

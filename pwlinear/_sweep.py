@@ -32,7 +32,11 @@ Pieces that the network-wide bounds cannot decide are tried again with their
 own bounds; what is still undecided raises :class:`SweepUndecided`, and
 :func:`pwlinear.analysis._partition`, which settles such pieces exactly,
 takes over.  Boundaries inherited from earlier layers whose output slopes
-the bound cannot tell apart go to the exact tests of :mod:`pwlinear.analysis`.
+the bound cannot tell apart get the difference test of
+:func:`pwlinear.analysis._difference_test` in the sweep
+(:func:`_difference_kinks`: the slope change across each carried through the
+layers on its own, with a bound of its own); what that leaves open goes to the
+exact test of :mod:`pwlinear.analysis`.
 """
 
 from __future__ import annotations
@@ -783,6 +787,74 @@ def _running_outputs(
 
 
 _continuity_factors = numba.njit(cache=True)(_bounds._continuity_factors)
+_difference_step = numba.njit(cache=True)(_bounds._difference_step)
+
+
+@numba.njit(cache=True)
+def _difference_kinks(
+    bs: Any,
+    kink: Any,
+    a0: Any,
+    net: tuple[Any, ...],
+    chain: Any,
+    parents: Any,
+    parent: Any,
+    s_right: Any,
+    p: Any,
+    i: Any,
+    new: Any,
+    cols: Any,
+    g: float,
+) -> Any:
+    """:func:`pwlinear.analysis._difference_test` on the boundaries ``bs`` of earlier
+    layers (between regions ``b`` and ``b + 1``, children of different parents), in the
+    sweep: sets ``kink`` where the slope difference exceeds ``g`` times its absolute
+    recursion, and returns the boundaries it leaves open (a nonzero bound, no kink found)
+    for the exact test.  The states on either side: those of the pieces that the regions
+    descend from (``chain``, ``parents``, ``parent``), and in the last hidden layer, the
+    first child's ``s_right`` of each parent, with all its switches on the left side (a
+    region before such a boundary is its parent's last)."""
+    wt, w_off, _, _, widths, _, _, slopes, _, _, _, _ = net
+    L = widths.size - 2
+    m = bs.size
+    n = widths[1]
+    A = np.empty((m, n))
+    for r in range(m):
+        A[r] = a0
+    A_abs, D, D_abs = np.abs(A), np.zeros((m, n)), np.zeros((m, n))
+    left, right = parent[bs], parent[bs + 1]  # pieces of the last hidden layer
+    for j in range(L):
+        n_in, n_out = widths[j + 1], widths[j + 2]
+        SL, SR = np.empty((m, n_in)), np.empty((m, n_in))
+        for r in range(m):
+            if j < L - 1:  # layer j's states on the pieces the two regions descend from
+                ql, qr = left[r], right[r]
+                for jj in range(L - 2, j, -1):
+                    ql, qr = parents[jj][ql], parents[jj][qr]
+                st_l, st_r = chain[j][ql], chain[j][qr]
+            else:
+                st_l, st_r = s_right[left[r]].copy(), s_right[right[r]]
+                t = np.searchsorted(p, left[r])
+                while t < p.size and p[t] == left[r]:
+                    st_l[i[t]] = new[t]
+                    t += 1
+            for h in range(n_in):
+                SL[r, h], SR[r, h] = slopes[j, st_l[h]], slopes[j, st_r[h]]
+        WT = wt[w_off[j + 1] : w_off[j + 2]].reshape((n_in, n_out))
+        D, A, D_abs, A_abs = _difference_step(D, A, D_abs, A_abs, SL, SR, WT, np.abs(WT))
+    n_open = 0
+    still = np.empty(m, np.int64)
+    for r in range(m):
+        found, zero = False, True
+        for c in cols:
+            found |= abs(D[r, c]) > g * D_abs[r, c]
+            zero &= D_abs[r, c] == 0.0
+        if found:
+            kink[bs[r]] = True
+        elif not zero:
+            still[n_open] = bs[r]
+            n_open += 1
+    return still[:n_open]
 
 
 @numba.njit(cache=True)
@@ -1092,6 +1164,13 @@ def _sweep(
             if certify and not kink[b]:
                 undecided[n_open] = b
                 n_open += 1
+        if n_open:  # the slope difference carried through the layers on its own
+            g_diff = _gamma_jit(2 * n_ops + 4) * (1 + max(n_knots[k], 1))
+            undecided = _difference_kinks(
+                undecided[:n_open], kink, a0, net, chain, parents, parent, s_right, p, i, new,
+                cols, g_diff,
+            )  # fmt: skip
+            n_open = undecided.size
         anc, flat_states, offs = _ancestors(parent, k, chain, parents)
         loose = 0  # boundaries whose bound exceeds _REFINE of their size
         for b in range(1, edges.size - 1):
@@ -1245,11 +1324,12 @@ def partition_sweep(
     anc, flat_states, offs = states
     dense: Any = partial(_dense, anc, flat_states, offs, widths)  # most callers never read them
     events = _Events(s0, parent, region, *change)
-    if open_b.size:
-        from pwlinear.analysis import _settle_kinks
+    if open_b.size:  # what the sweep's difference test left open: exact arithmetic
+        from pwlinear.analysis import _settle_exactly
 
+        none = np.zeros(0, dtype=np.intp)
         dense = dense()
-        _settle_kinks(net, cols, kink, list(dense), events, open_b)
+        _settle_exactly(net, cols, kink, list(dense), events, none, none, none, none, open_b)
     return edges, A, C, kink, inactive, dense, events, err if info[2] else None
 
 

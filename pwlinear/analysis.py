@@ -57,6 +57,7 @@ from pwlinear._bounds import (
     _cached,
     _chain_gamma,
     _continuity_factors,
+    _difference_step,
     _gamma,
     _layer_bounds,
     _moderate_range,
@@ -624,13 +625,7 @@ def _difference_test(
     weights = _cached(net, "weights_t_abs", lambda n: [(w, np.abs(w)) for w in _weights_t(n)])
     for act, sl, sr, (WT, WT_abs) in zip(net.activations, states_l, states_r, weights[1:]):
         SL, SR = act.slopes[sl], act.slopes[sr]
-        dS = SR - SL
-        # D and A through the layer in one product, their absolute values in another
-        # (products of a few rows cost the call, not the rows)
-        both = np.concatenate([SR * D + dS * A, SL * A]) @ WT
-        both_abs = np.concatenate([np.abs(SR) * D_abs + np.abs(dS) * A_abs, np.abs(SL) * A_abs])
-        both_abs = both_abs @ WT_abs
-        D, A, D_abs, A_abs = both[:m], both[m:], both_abs[:m], both_abs[m:]
+        D, A, D_abs, A_abs = _difference_step(D, A, D_abs, A_abs, SL, SR, WT, WT_abs)
     D, D_abs = np.abs(D[:, cols]), D_abs[:, cols]
     bound = _gamma(2 * _n_ops(net) + 4) * (1 + max(last.knots.size, 1)) * D_abs
     is_kink = (D > bound).any(axis=1)

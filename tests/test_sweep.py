@@ -121,6 +121,79 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
         np.testing.assert_array_equal(u, v)
 
 
+@given(nets(), INTERVALS)
+def test_slope_differences_decide_boundaries_as_the_exact_flags(
+    net: pl.Network, interval: tuple
+) -> None:
+    # an infinite network-wide kink bound leaves every boundary of an earlier layer to
+    # the sweep's difference test: what it decides is the partition's (exact) flags
+    flat, a0, c0, ea, ec, g_own, _, _ = _sweep._kernel_args(net)
+    cols = np.arange(net.n_outputs)
+    reaches = _sweep._reaches(net, cols)
+    inf = np.full(net.n_outputs, math.inf)
+    out = _sweep._sweep(
+        flat, a0, c0, ea, ec, g_own, *interval, reaches, cols, inf, True, 1,
+        _sweep._scratch_array(),
+    )  # fmt: skip
+    if out[0][0]:
+        return
+    try:
+        kink = _sweep.partition_sweep(net, *interval, cols, continuity=False)[3]
+    except _sweep.SweepUndecided:
+        return
+    decided = np.ones(kink.size, bool)
+    decided[out[5]] = False
+    np.testing.assert_array_equal(out[4][decided], kink[decided])
+    assert not out[4][out[5]].any()  # left open: not yet a kink
+
+
+@pytest.mark.parametrize(
+    ("layers", "activation", "left_open"),
+    [
+        # output slopes unchanged across two boundaries: no path of nonzero terms
+        (
+            [([[-2.0]], [-1.0]), ([[-1.0], [0.5], [0.75]], [0.75, -1.0, 2.0]),
+             ([[0.0, 0.5, 2.0]], [2.0]), ([[0.75]], [0.0])],
+            "abs", [],
+        ),
+        # terms that cancel exactly: the difference test cannot tell, exact arithmetic does
+        (
+            [([[0.5], [-1.5], [2.0], [-1.5]], [-0.5, -1.5, -0.5, 1.0]),
+             ([[2.0, 2.0, 3.0, 1.0], [-0.5, 0.0, 1.0, 0.0], [-2.0, -2.0, 0.75, -2.0]],
+              [-2.0, 0.75, 0.5]),
+             ([[-2.0, -1.5, 1.0]], [-1.5])],
+            "abs", [2],
+        ),
+        # paths that cancel exactly, not in float: 5 fl(3a) - 3 fl(5a) = 1.8e-15
+        (
+            [([[1 + 2**-51]], [0.0]), ([[3.0], [5.0]], [1.0, 1.0]), ([[5.0, -3.0]], [0.0])],
+            "relu", [0],
+        ),
+        # slope changes beyond the difference's bound but within the network-wide one
+        (pl.Network.random([1] + [128] * 7 + [1], seed=0).layers, "relu", []),
+    ],
+)  # fmt: skip
+def test_the_sweep_tests_slope_differences_itself(
+    layers: list, activation: str, left_open: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    net = pl.Network(layers, activation)
+    cols = np.arange(1)
+    settled: list[list[int]] = []
+    tested: list[int] = []
+    settle, test = analysis._settle_exactly, analysis._difference_test
+    monkeypatch.setattr(
+        analysis, "_settle_exactly", lambda *a: settled.append(a[-1].tolist()) or settle(*a)
+    )
+    monkeypatch.setattr(analysis, "_difference_test", lambda *a: tested.append(1) or test(*a))
+    swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
+    assert not tested  # in the sweep, without the dense states
+    assert settled == ([left_open] if left_open else [])  # what it leaves to exact arithmetic
+    numpy_path = analysis._partition(net, -math.inf, math.inf, cols)
+    assert_same_partition(swept, numpy_path)
+    assert settled == ([left_open] * 2 if left_open else [])  # the numpy path's too
+    np.testing.assert_array_equal(swept[3], exact_oracle(net).is_breakpoint)
+
+
 def test_a_deep_net_retries_a_piece_and_agrees() -> None:
     net = pl.Network.random([1] + [128] * 7 + [1], seed=0)
     cols = np.arange(1)
