@@ -77,7 +77,7 @@ class SweepUndecided(Exception):
 
 
 _SCRATCH = threading.local()
-_SCRATCH_MAX = 1 << 23  # floats (64 MiB) of scratch kept per thread between calls
+_SCRATCH_MAX = 1 << 25  # floats (256 MiB) of scratch kept per thread between calls
 # slots of the scratch array, in eighths: the first children's post-activations and their
 # product (two rows per piece), then the next layer's slopes and intercepts, twice
 _SLOTS = np.array([0, 2, 4, 5, 6, 7, 8])
