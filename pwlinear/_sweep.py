@@ -29,10 +29,10 @@ alone.  Either way that is the arithmetic of
 the same bounds hold and the results agree to the last bit.
 
 Pieces that the network-wide bounds cannot decide are tried again with their
-own bounds; what is still undecided raises :class:`SweepUndecided`, and
-:func:`pwlinear.analysis._partition`, which settles such pieces exactly,
-takes over.  Boundaries inherited from earlier layers whose output slopes
-the bound cannot tell apart get the difference test of
+own bounds, on their own (:func:`_resplit`); what is still undecided raises
+:class:`SweepUndecided`, and :func:`pwlinear.analysis._partition`, which
+settles such pieces exactly, takes over.  Boundaries inherited from earlier
+layers whose output slopes the bound cannot tell apart get the difference test of
 :func:`pwlinear.analysis._difference_test` in the sweep
 (:func:`_difference_kinks`: the slope change across each carried through the
 layers on its own, with a bound of its own); what that leaves open goes to the
@@ -593,6 +593,61 @@ def _split_layer(
     return s_right, p, i, m, x, e, ga, gc, bad
 
 
+@numba.njit(cache=True)
+def _resplit(
+    rows: Any,
+    A: Any,
+    C: Any,
+    edges: Any,
+    edge_err: Any,
+    EA2: Any,
+    EC2: Any,
+    knots: Any,
+    certify: bool,
+    before: tuple[Any, ...],
+    mu: Any,
+    nu: Any,
+    ua: Any,
+    uc: Any,
+    s_right: Any,
+    p: Any,
+    i: Any,
+    m: Any,
+    x: Any,
+    e: Any,
+    bad: Any,
+) -> bool:
+    """:func:`_split_layer` again on the pieces ``rows`` alone, each with its own bounds
+    (row ``1 + r`` of ``EA2, EC2``), written into the layer's results ``s_right, p, i, m,
+    x, e, bad``.  Bounds change the crossings' error bounds and what is certain, not the
+    states or crossings themselves; where a piece's do change (a state on a knot), nothing
+    is written and it returns False, for the whole layer to be split again."""
+    fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
+    one = np.ones(1, np.int64)
+    found = []
+    for r in range(rows.size):
+        q = rows[r]
+        EA_q, EC_q = np.empty((2, A.shape[1])), np.empty((2, A.shape[1]))
+        EA_q[0], EC_q[0], EA_q[1], EC_q[1] = EA2[0], EC2[0], EA2[r + 1], EC2[r + 1]
+        before_q = (fresh, A_b, C_b, parent_b[q : q + 1] if fresh else parent_b,
+                    S_b[q : q + 1] if fresh else S_b, slopes_b, offsets_b, W_b, bias_b)  # fmt: skip
+        got = _split_layer(
+            A[q : q + 1], C[q : q + 1], edges[q : q + 2], edge_err[q : q + 2], EA_q, EC_q,
+            one, knots, certify, before_q, mu[q : q + 1], nu[q : q + 1], ua, uc,
+        )  # fmt: skip
+        start, stop = np.searchsorted(p, q), np.searchsorted(p, q, "right")
+        same = got[1].size == stop - start and (got[0][0] == s_right[q]).all()
+        for u, v in ((got[2], i), (got[3], m)):
+            same = same and (u == v[start:stop]).all()
+        if not (same and (got[4] == x[start:stop]).all()):
+            return False
+        found.append((q, start, stop, got[5], got[8][0]))
+    for q, start, stop, e_q, bad_q in found:
+        e[start:stop] = e_q
+        bad[q] = bad_q
+    return True
+
+
 @numba.njit(cache=True, inline="always")
 def _copy_words(dst: Any, r: int, src: Any, q: int, w: int) -> None:
     """Row ``r`` of ``w`` words of the flat ``dst`` = row ``q`` of ``src``: int8 rows
@@ -1078,11 +1133,15 @@ def _sweep(
             EA2, EC2 = np.empty((rows.size + 1, n)), np.empty((rows.size + 1, n))
             EA2[0], EC2[0] = EA[0], EC[0]
             EA2[1:], EC2[1:] = np.minimum(own_a, EA), np.minimum(own_c, EC)
-            row_of = np.zeros(A.shape[0], np.int64)
-            row_of[rows] = np.arange(1, rows.size + 1)
-            s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
-                A, C, edges, edge_err, EA2, EC2, row_of, kn, certify, before, mu, nu, ua, uc
-            )
+            if not _resplit(
+                rows, A, C, edges, edge_err, EA2, EC2, kn, certify, before, mu, nu, ua, uc,
+                s_right, p, i, m, x, e, bad,
+            ):  # fmt: skip
+                row_of = np.zeros(A.shape[0], np.int64)
+                row_of[rows] = np.arange(1, rows.size + 1)
+                s_right, p, i, m, x, e, ga, gc, bad = _split_layer(
+                    A, C, edges, edge_err, EA2, EC2, row_of, kn, certify, before, mu, nu, ua, uc
+                )
         if bad.any():
             none = np.zeros(0, np.int64)
             S0 = np.zeros((0, 0), np.int8)

@@ -194,6 +194,33 @@ def test_the_sweep_tests_slope_differences_itself(
     np.testing.assert_array_equal(swept[3], exact_oracle(net).is_breakpoint)
 
 
+def test_resplitting_some_pieces_equals_splitting_the_layer_again() -> None:
+    # loose network-wide bounds leave pieces undecided; split again with bounds of their
+    # own, they get the results that splitting the whole layer again gives them
+    rng = np.random.default_rng(0)
+    P, n = 40, 16
+    A, C = rng.normal(size=(P, n)), rng.normal(size=(P, n))
+    edges = np.concatenate([[-math.inf], np.sort(rng.normal(size=P - 1)) * 3, [math.inf]])
+    edge_err, knots, mu, ua = np.zeros(P + 1), np.zeros(1), np.zeros(P), np.ones(n)
+    before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), np.array([0.0, 1.0]),
+              np.zeros(2), np.zeros((1, 1)), np.zeros(1))  # fmt: skip
+    EA = np.full((1, n), 1e-3)
+    args = (knots, True, before, mu, mu, ua, ua)
+    first = _sweep._split_layer(A, C, edges, edge_err, EA, EA, np.zeros(0, np.int64), *args)
+    rows = np.flatnonzero(first[-1])
+    assert 0 < rows.size < P
+    EA2 = np.vstack([EA, np.full((rows.size, n), 1e-12)])
+    row_of = np.zeros(P, np.int64)
+    row_of[rows] = np.arange(1, rows.size + 1)
+    again = _sweep._split_layer(A, C, edges, edge_err, EA2, EA2, row_of, *args)
+    s_right, p, i, m, x, e, _, _, bad = (a.copy() for a in first)
+    results = (s_right, p, i, m, x, e, bad)
+    assert _sweep._resplit(rows, A, C, edges, edge_err, EA2, EA2, *args, *results)
+    for got, k in zip(results, (0, 1, 2, 3, 4, 5, 8)):
+        np.testing.assert_array_equal(got, again[k])
+    assert not bad.any() and not np.array_equal(e, first[5])
+
+
 def test_a_deep_net_retries_a_piece_and_agrees() -> None:
     net = pl.Network.random([1] + [128] * 7 + [1], seed=0)
     cols = np.arange(1)
