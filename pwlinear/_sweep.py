@@ -853,6 +853,7 @@ def _difference_kinks(
     net: tuple[Any, ...],
     chain: Any,
     parents: Any,
+    first: Any,
     parent: Any,
     s_right: Any,
     p: Any,
@@ -866,7 +867,7 @@ def _difference_kinks(
     sweep: sets ``kink`` where the slope difference exceeds ``g`` times its absolute
     recursion, and returns the boundaries it leaves open (a nonzero bound, no kink found)
     for the exact test.  The states on either side: those of the pieces that the regions
-    descend from (``chain``, ``parents``, ``parent``), and in the last hidden layer, the
+    descend from (:func:`_compose` of ``parent``), and in the last hidden layer, the
     first child's ``s_right`` of each parent, with all its switches on the left side (a
     region before such a boundary is its parent's last)."""
     wt, w_off, _, _, widths, _, _, slopes, _, _, _, _ = net
@@ -878,23 +879,25 @@ def _difference_kinks(
         A[r] = a0
     A_abs, D, D_abs = np.abs(A), np.zeros((m, n)), np.zeros((m, n))
     left, right = parent[bs], parent[bs + 1]  # pieces of the last hidden layer
+    # the earlier layers' states side by side, then the last layer's
+    early_l = _compose(left, L - 1, chain, parents, first)[0]
+    early_r = _compose(right, L - 1, chain, parents, first)[0]
+    last_l, last_r = s_right[left], s_right[right]
+    for r in range(m):
+        t = np.searchsorted(p, left[r])
+        while t < p.size and p[t] == left[r]:
+            last_l[r, i[t]] = new[t]
+            t += 1
+    col = 0
     for j in range(L):
         n_in, n_out = widths[j + 1], widths[j + 2]
+        st_l = early_l[:, col : col + n_in] if j < L - 1 else last_l
+        st_r = early_r[:, col : col + n_in] if j < L - 1 else last_r
+        col += n_in
         SL, SR = np.empty((m, n_in)), np.empty((m, n_in))
         for r in range(m):
-            if j < L - 1:  # layer j's states on the pieces the two regions descend from
-                ql, qr = left[r], right[r]
-                for jj in range(L - 2, j, -1):
-                    ql, qr = parents[jj][ql], parents[jj][qr]
-                st_l, st_r = chain[j][ql], chain[j][qr]
-            else:
-                st_l, st_r = s_right[left[r]].copy(), s_right[right[r]]
-                t = np.searchsorted(p, left[r])
-                while t < p.size and p[t] == left[r]:
-                    st_l[i[t]] = new[t]
-                    t += 1
             for h in range(n_in):
-                SL[r, h], SR[r, h] = slopes[j, st_l[h]], slopes[j, st_r[h]]
+                SL[r, h], SR[r, h] = slopes[j, st_l[r, h]], slopes[j, st_r[r, h]]
         WT = wt[w_off[j + 1] : w_off[j + 2]].reshape((n_in, n_out))
         D, A, D_abs, A_abs = _difference_step(D, A, D_abs, A_abs, SL, SR, WT, np.abs(WT))
     n_open = 0
@@ -1226,8 +1229,8 @@ def _sweep(
         if n_open:  # the slope difference carried through the layers on its own
             g_diff = _gamma_jit(2 * n_ops + 4) * (1 + max(n_knots[k], 1))
             undecided = _difference_kinks(
-                undecided[:n_open], kink, a0, net, chain, parents, parent, s_right, p, i, new,
-                cols, g_diff,
+                undecided[:n_open], kink, a0, net, chain, parents, first, parent, s_right, p,
+                i, new, cols, g_diff,
             )  # fmt: skip
             n_open = undecided.size
         anc, flat_states, offs = _ancestors(parent, k, chain, parents)
