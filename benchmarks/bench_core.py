@@ -56,6 +56,18 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.nd
     return h @ W.T + b
 
 
+def settle_allocator() -> None:
+    """Allocate, touch and free blocks of 8 and 32 MB, as a working process has done.
+
+    glibc raises its threshold for serving large blocks from fresh, page-faulting
+    mappings to the size of the largest such block freed; until then Regioncam faults
+    about 7 MB per call on 1x128(x7)x1 and takes twice its time.  Timing every peer in
+    the settled state keeps the ratios independent of which row runs first.
+    """
+    for n in (1 << 20, 1 << 22):
+        np.ones(n)
+
+
 def region_points(r: pl.Regions) -> np.ndarray:
     """One point inside each region (midpoints; one unit inside an unbounded end)."""
     lo, hi = r.left.copy(), r.right.copy()

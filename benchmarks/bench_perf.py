@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from bench_core import forward, median_ratios, peak_memory, region_points
+from bench_core import forward, median_ratios, peak_memory, region_points, settle_allocator
 
 import pwlinear as pl
 
@@ -78,6 +78,7 @@ def main() -> None:
     except ImportError:
         have_rc = False
         print("regioncam is not installed: its column is skipped")
+    settle_allocator()
     grid = np.arange(-10_000, 10_001) / 100.0
     sort_input = np.random.default_rng(args.seed).standard_normal(1_000_000)
 
