@@ -623,17 +623,16 @@ def _resplit(
     states or crossings themselves; where a piece's do change (a state on a knot), nothing
     is written and it returns False, for the whole layer to be split again."""
     fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
-    one = np.ones(1, np.int64)
+    own = np.zeros(0, np.int64)  # the piece's own row of bounds only
     found = []
     for r in range(rows.size):
         q = rows[r]
-        EA_q, EC_q = np.empty((2, A.shape[1])), np.empty((2, A.shape[1]))
-        EA_q[0], EC_q[0], EA_q[1], EC_q[1] = EA2[0], EC2[0], EA2[r + 1], EC2[r + 1]
         before_q = (fresh, A_b, C_b, parent_b[q : q + 1] if fresh else parent_b,
                     S_b[q : q + 1] if fresh else S_b, slopes_b, offsets_b, W_b, bias_b)  # fmt: skip
         got = _split_layer(
-            A[q : q + 1], C[q : q + 1], edges[q : q + 2], edge_err[q : q + 2], EA_q, EC_q,
-            one, knots, certify, before_q, mu[q : q + 1], nu[q : q + 1], ua, uc,
+            A[q : q + 1], C[q : q + 1], edges[q : q + 2], edge_err[q : q + 2],
+            EA2[r + 1 : r + 2], EC2[r + 1 : r + 2], own, knots, certify, before_q,
+            mu[q : q + 1], nu[q : q + 1], ua, uc,
         )  # fmt: skip
         start, stop = np.searchsorted(p, q), np.searchsorted(p, q, "right")
         same = got[1].size == stop - start and (got[0][0] == s_right[q]).all()
@@ -1389,9 +1388,8 @@ def partition_sweep(
     if open_b.size:  # what the sweep's difference test left open: exact arithmetic
         from pwlinear.analysis import _settle_exactly
 
-        none = np.zeros(0, dtype=np.intp)
         dense = dense()
-        _settle_exactly(net, cols, kink, list(dense), events, none, none, none, none, open_b)
+        _settle_exactly(net, cols, kink, list(dense), events, None, open_b)
     return edges, A, C, kink, inactive, dense, events, err if info[2] else None
 
 

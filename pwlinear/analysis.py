@@ -587,10 +587,8 @@ def _settle_kinks(
         decided, is_kink = _difference_test(net, cols, dense, ev, open_b)
         kink[open_b[decided]] = is_kink[decided]
         open_b = open_b[~decided]
-    none = np.zeros(0, dtype=np.intp)
-    g = groups if groups is not None else (none, none, none, none)
-    if g[0].size or open_b.size:
-        _settle_exactly(net, cols, kink, dense, ev, *g, open_b)
+    if (groups is not None and groups[0].size) or open_b.size:
+        _settle_exactly(net, cols, kink, dense, ev, groups, open_b)
 
 
 def _difference_test(
@@ -639,16 +637,17 @@ def _settle_exactly(
     kink: NDArray[np.bool_],
     dense: list[NDArray[Any]],
     ev: _Events,
-    groups: IntArray,
-    starts: IntArray,
-    size: IntArray,
-    group_b: IntArray,
+    groups: tuple[IntArray, IntArray, IntArray, IntArray] | None,
     parent_b: IntArray,
 ) -> None:
-    """Decide the undecided boundaries in exact (scaled integer) arithmetic."""
+    """Decide the undecided boundaries in exact (scaled integer) arithmetic: the groups
+    of simultaneous switches ``groups`` = (groups, starts, sizes, boundaries), if any, and
+    the boundaries of earlier layers ``parent_b``."""
     slopes = net.activations[-1].integer_slopes[0]
     W_out = net.integer_layers()[-1][0][cols]
-    for grp in groups:
+    none = np.zeros(0, dtype=np.intp)
+    groups_, starts, size, group_b = groups if groups is not None else (none,) * 4
+    for grp in groups_:
         region = int(ev.region[starts[grp]])
         a = _exact_chain(net, [s[region] for s in dense])
         sl = slice(int(starts[grp]), int(starts[grp] + size[grp]))
