@@ -89,6 +89,28 @@ def test_coincident_switches_go_to_the_settling_path() -> None:
     assert pl.regions(net).switches[0].tolist() == [[0, 2]]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.int8, np.bool_])
+@pytest.mark.parametrize("n", [0, 5, (1 << 22) + 3])
+def test_fresh_arrays_are_aligned_to_huge_pages_when_large(n: int, dtype: type) -> None:
+    a, b = _sweep._fresh(n, dtype), _sweep._fresh(n, dtype)
+    assert a.shape == (n,) and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+    if n * a.itemsize >= 2 * _sweep._HUGE:
+        assert a.ctypes.data % _sweep._HUGE == 0
+    a[:] = 1
+    b[:] = 0
+    assert (a == 1).all() and not b.any()  # separate memory
+
+
+def test_a_layer_of_arrays_on_huge_pages_gives_the_numpy_partitions_bits() -> None:
+    # 600,000 crossings: the sweep's per-crossing arrays take _fresh's huge-page branch
+    net = pl.Network.random([1, 600_000, 1], seed=3)
+    cols = np.arange(1)
+    for interval in [(-math.inf, math.inf), (-1.0, 2.0)]:
+        assert_same_partition(
+            _sweep.partition_sweep(net, *interval, cols), analysis._partition(net, *interval, cols)
+        )
+
+
 @pytest.mark.parametrize("width", [32, 64])
 def test_wider_layers_give_the_numpy_partitions_bits(width: int) -> None:
     # layers of 32 neurons or more: OpenBLAS's AVX-512 kernels round A @ W.T (a
