@@ -281,61 +281,63 @@ def _abs_max(A: Any, C: Any, q: int) -> tuple[float, float]:
 
 
 @numba.njit(cache=True)
-def _piece_relu_like(
+def _relu_like(
     A: Any,
     C: Any,
-    q: int,
     edges: Any,
     edge_err: Any,
-    ea_max: float,
-    ec_max: float,
+    ea_max: Any,
+    ec_max: Any,
     knot: float,
     s_right: Any,
     s_left: Any,
-) -> int:
-    """The states of :func:`_piece_states` for one knot, vectorised: one bound per end
-    from the piece's largest slope and intercept (and the largest error bounds) covers
-    every neuron.  Returns the number of crossings, or -1 when some value is within the
-    bound (then :func:`_piece_states` looks at each neuron on its own)."""
+    n_cross: Any,
+) -> None:
+    """The states of :func:`_piece_states` for one knot, vectorised: on each piece ``q``,
+    one bound per end from the piece's largest slope and intercept and its largest error
+    bounds ``ea_max[q], ec_max[q]`` covers every neuron.  Writes the number of crossings
+    to ``n_cross[q]``, or -1 when some value is within the bound (then
+    :func:`_piece_states` looks at each neuron on its own).  (One call for all pieces: a
+    call per piece, with its array arguments, cost more than its tests on 64 neurons.)"""
     n = A.shape[1]
-    a_max, c_max = _abs_max(A, C, q)
-    lo, hi = edges[q], edges[q + 1]
-    inf_lo, inf_hi = math.isinf(lo), math.isinf(hi)
-    e_lo, e_hi = edge_err[q], edge_err[q + 1]
-    rest = ec_max + _G2 * c_max
-    b_lo = 1.01 * (a_max * (e_lo + _G2 * abs(lo)) + ea_max * (abs(lo) + e_lo) + rest)
-    b_hi = 1.01 * (a_max * (e_hi + _G2 * abs(hi)) + ea_max * (abs(hi) + e_hi) + rest)
-    doubt = 0
-    n_cross = 0
-    if not (inf_lo or inf_hi):  # every piece but the outer two: the same tests, in a
-        for j in range(n):  # loop the compiler vectorises
-            a, c = A[q, j], C[q, j]
-            d_lo = (a * lo + c) - knot
-            d_hi = (a * hi + c) - knot
-            up_lo, up_hi = d_lo > 0.0, d_hi > 0.0
-            s_right[q, j] = up_lo
-            s_left[q, j] = up_hi
-            n_cross += up_lo != up_hi
-            doubt += (abs(d_lo) <= b_lo) | (abs(d_hi) <= b_hi)
-        return -1 if doubt else n_cross
-    if inf_lo and inf_hi:  # the whole line in one piece: the slopes' signs decide
-        for j in range(n):
-            a = A[q, j]
-            up_lo, up_hi = not a > 0.0, a > 0.0
-            s_right[q, j] = up_lo
-            s_left[q, j] = up_hi
-            n_cross += up_lo != up_hi
-            doubt += not abs(a) > ea_max
-        return -1 if doubt else n_cross
-    for j in range(n):
-        a, c = A[q, j], C[q, j]
-        up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea_max, knot)
-        up_hi, doubt_hi = _end_relu_like(a, c, hi, inf_hi, b_hi, ea_max, knot)
-        s_right[q, j] = up_lo
-        s_left[q, j] = up_hi
-        n_cross += up_lo != up_hi
-        doubt += doubt_lo | doubt_hi
-    return -1 if doubt else n_cross
+    for q in range(A.shape[0]):
+        a_max, c_max = _abs_max(A, C, q)
+        lo, hi = edges[q], edges[q + 1]
+        inf_lo, inf_hi = math.isinf(lo), math.isinf(hi)
+        e_lo, e_hi = edge_err[q], edge_err[q + 1]
+        ea, rest = ea_max[q], ec_max[q] + _G2 * c_max
+        b_lo = 1.01 * (a_max * (e_lo + _G2 * abs(lo)) + ea * (abs(lo) + e_lo) + rest)
+        b_hi = 1.01 * (a_max * (e_hi + _G2 * abs(hi)) + ea * (abs(hi) + e_hi) + rest)
+        doubt = 0
+        count = 0
+        if not (inf_lo or inf_hi):  # every piece but the outer two: the same tests, in a
+            for j in range(n):  # loop the compiler vectorises
+                a, c = A[q, j], C[q, j]
+                d_lo = (a * lo + c) - knot
+                d_hi = (a * hi + c) - knot
+                up_lo, up_hi = d_lo > 0.0, d_hi > 0.0
+                s_right[q, j] = up_lo
+                s_left[q, j] = up_hi
+                count += up_lo != up_hi
+                doubt += (abs(d_lo) <= b_lo) | (abs(d_hi) <= b_hi)
+        elif inf_lo and inf_hi:  # the whole line in one piece: the slopes' signs decide
+            for j in range(n):
+                a = A[q, j]
+                up_lo, up_hi = not a > 0.0, a > 0.0
+                s_right[q, j] = up_lo
+                s_left[q, j] = up_hi
+                count += up_lo != up_hi
+                doubt += not abs(a) > ea
+        else:
+            for j in range(n):
+                a, c = A[q, j], C[q, j]
+                up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea, knot)
+                up_hi, doubt_hi = _end_relu_like(a, c, hi, inf_hi, b_hi, ea, knot)
+                s_right[q, j] = up_lo
+                s_left[q, j] = up_hi
+                count += up_lo != up_hi
+                doubt += doubt_lo | doubt_hi
+        n_cross[q] = -1 if doubt else count
 
 
 def _np_sort(keys: Any) -> None:
@@ -446,7 +448,7 @@ def _plain(slopes: Any, offsets: Any) -> bool:
     return plain
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # (a call per crossing cost more than it)
 def _dot2_post(
     A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float,
     plain: bool,
@@ -553,14 +555,16 @@ def _split_layer(
         ea_max[row] = EA[row].max()
         ec_max[row] = EC[row].max()
     ua_max, uc_max = ua.max(), uc.max()
+    crossings = np.full(P, -1, np.int64)  # per piece, or -1: undecided by _relu_like
+    if knots.size == 1:
+        ea_q, ec_q = np.empty(P), np.empty(P)
+        for q in range(P):
+            row = row_of[q] if row_of.size else 0
+            ea_q[q], ec_q[q] = ea_max[row], ec_max[row] + (mu[q] * ua_max + nu[q] * uc_max)
+        _relu_like(A, C, edges, edge_err, ea_q, ec_q, knots[0], s_right, s_left, crossings)
     for q in range(P):
         row = row_of[q] if row_of.size else 0
-        n_cross = -1
-        if knots.size == 1:
-            ec_q = ec_max[row] + (mu[q] * ua_max + nu[q] * uc_max)
-            n_cross = _piece_relu_like(
-                A, C, q, edges, edge_err, ea_max[row], ec_q, knots[0], s_right, s_left
-            )
+        n_cross = crossings[q]
         if n_cross < 0:
             extra = (mu[q], nu[q], ua, uc)
             ok = _piece_states(A, C, q, row, edges, edge_err, EA, EC, knots, s_right, s_left, extra)
