@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -54,6 +55,39 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.nd
         h = np.maximum(h @ W.T + b, 0)
     W, b = layers[-1]
     return h @ W.T + b
+
+
+def machine() -> str:
+    """The processor, numpy's SIMD level and the BLAS kernels, for reading the ratios:
+    they move with all three (numpy's sort of float64 is about ten times faster with
+    AVX-512, and OpenBLAS picks its kernels by processor model)."""
+    info: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    cpu = info.get("model name", platform.processor() or platform.machine())
+    if "cpu family" in info:
+        cpu += f" (cpu family {info['cpu family']}, model {info.get('model', '?')})"
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+        simd = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    except ImportError:
+        simd = []
+    out = f"machine: {cpu}; numpy {np.__version__} ({simd[-1] if simd else 'baseline'})"
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return out
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            out += f"; {lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')}"
+            break
+    return out
 
 
 def settle_allocator() -> None:
@@ -153,6 +187,7 @@ def main() -> None:
         f"{'(b) reg/grid':>14}{'<=':>5}{'':>5}"
         f"{'peak MiB':>10}{'peak/(R*W*8)':>14}"
     )
+    print(machine())
     print(f"pl.regions time ratios (median of {repeats} interleaved repeats), seed {args.seed}")
     print(header)
     print("-" * len(header))

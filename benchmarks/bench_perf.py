@@ -33,7 +33,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from bench_core import forward, median_ratios, peak_memory, region_points, settle_allocator
+from bench_core import (
+    forward,
+    machine,
+    median_ratios,
+    peak_memory,
+    region_points,
+    settle_allocator,
+)
 
 import pwlinear as pl
 
@@ -86,6 +93,7 @@ def main() -> None:
         f"{'net':<17}{'interval':<12}{'regions':>9}{'fwd/region':>12}{'regioncam':>11}"
         f"{'grid':>8}{'np.sort':>9}{'peak MiB':>10}{'peak/(R*W*8)':>14}"
     )
+    print(machine())
     print(f"pl.regions time ratios (median of {repeats} interleaved repeats), seed {args.seed}")
     print(f"targets: fwd/region <= {TARGETS['fwd']}, regioncam < {TARGETS['regioncam']}, ", end="")
     print(f"grid <= {TARGETS['grid']}, np.sort <= {TARGETS['sort']} (1e6 rows); * = missed")
