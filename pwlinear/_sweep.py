@@ -128,10 +128,10 @@ def _madvise_typing(typingctx: Any, addr: Any, size: Any) -> Any:
     sig = numba.int32(numba.intp, numba.intp)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        i32, i64 = ir.IntType(32), ir.IntType(64)
+        i32, word = ir.IntType(32), ir.IntType(8 * np.dtype(np.intp).itemsize)  # void *, size_t
         if not sys.platform.startswith("linux"):
             return ir.Constant(i32, 0)
-        fnty = ir.FunctionType(i32, [i64, i64, i32])
+        fnty = ir.FunctionType(i32, [word, word, i32])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "madvise")
         return builder.call(fn, [args[0], args[1], ir.Constant(i32, _MADV_HUGEPAGE)])
 
