@@ -556,11 +556,9 @@ def _split_layer(
         ec_max[row] = EC[row].max()
     ua_max, uc_max = ua.max(), uc.max()
     crossings = np.full(P, -1, np.int64)  # per piece, or -1: undecided by _relu_like
-    if knots.size == 1:
-        ea_q, ec_q = np.empty(P), np.empty(P)
-        for q in range(P):
-            row = row_of[q] if row_of.size else 0
-            ea_q[q], ec_q[q] = ea_max[row], ec_max[row] + (mu[q] * ua_max + nu[q] * uc_max)
+    if knots.size == 1:  # each piece's bounds: its row's largest, with its intercepts' extra
+        rows = row_of if row_of.size else np.zeros(P, np.int64)
+        ea_q, ec_q = ea_max[rows], ec_max[rows] + (mu * ua_max + nu * uc_max)
         _relu_like(A, C, edges, edge_err, ea_q, ec_q, knots[0], s_right, s_left, crossings)
     for q in range(P):
         row = row_of[q] if row_of.size else 0

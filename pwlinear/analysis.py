@@ -641,13 +641,13 @@ def _settle_exactly(
     parent_b: IntArray,
 ) -> None:
     """Decide the undecided boundaries in exact (scaled integer) arithmetic: the groups
-    of simultaneous switches ``groups`` = (groups, starts, sizes, boundaries), if any, and
-    the boundaries of earlier layers ``parent_b``."""
+    of simultaneous switches ``groups`` = (the open groups, and every group's first
+    switch, size and boundary), if any, and the boundaries of earlier layers
+    ``parent_b``."""
     slopes = net.activations[-1].integer_slopes[0]
     W_out = net.integer_layers()[-1][0][cols]
-    none = np.zeros(0, dtype=np.intp)
-    groups_, starts, size, group_b = groups if groups is not None else (none,) * 4
-    for grp in groups_:
+    open_groups, starts, size, group_b = groups if groups is not None else ((), (), (), ())
+    for grp in open_groups:
         region = int(ev.region[starts[grp]])
         a = _exact_chain(net, [s[region] for s in dense])
         sl = slice(int(starts[grp]), int(starts[grp] + size[grp]))
