@@ -441,7 +441,8 @@ _numerator = numba.njit(cache=True)(_split._numerator)
 @numba.njit(cache=True)
 def _plain(slopes: Any, offsets: Any) -> bool:
     """Whether every slope of an activation's table is 0 or 1 and every offset 0
-    (relu): :func:`_dot2_post` then skips inactive neurons."""
+    (relu): :func:`_split_layer`'s compensated crossing maps then skip inactive
+    neurons."""
     plain = True
     for st in range(slopes.size):
         plain &= (slopes[st] == 0.0 or slopes[st] == 1.0) and offsets[st] == 0.0
@@ -450,34 +451,16 @@ def _plain(slopes: Any, offsets: Any) -> bool:
 
 @numba.njit(cache=True, inline="always")  # (a call per crossing cost more than it)
 def _dot2_post(
-    A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float,
-    plain: bool,
-) -> tuple[float, float, float]:  # fmt: skip
+    A: Any, C: Any, row: int, S: Any, q: int, slopes: Any, offsets: Any, w: Any, b: float
+) -> tuple[float, float, float]:
     """:func:`pwlinear._split._dot2` of the weights ``w`` with piece ``q``'s
     post-activations ``slopes[S[q]] * A[row]`` and ``slopes[S[q]] * C[row] +
     offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
     bits (a product's rounding error by a fused multiply-add is the one Dekker's
     splitting finds there).  The intercept comes as its sum and the sum's error, for
-    :func:`pwlinear._split._numerator`.
-
-    Where ``plain`` (:func:`_plain`: every slope of the activation 0 or 1 and every
-    offset 0, as relu's), inactive neurons are skipped and active ones have no
-    post-activation rounding: still the same bits, as those terms are zeros, which leave
-    the sums unchanged (a sum that starts at +0 is never -0, and a zero added to it, of
-    either sign, keeps it; the errors of such steps are +0 too), about twice as fast."""
+    :func:`pwlinear._split._numerator`.  (For relu's table, :func:`_split_layer` has
+    the same sums inline, skipping the inactive neurons' zero terms.)"""
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
-    if plain:
-        for t in range(w.size):
-            if slopes[S[q, t]] == 0.0:
-                continue
-            y, xa, xc = w[t], A[row, t], C[row, t]
-            pa, pc = xa * y, xc * y
-            sa, err = _two_sum(sa, pa)
-            ka = ka + (err + _fma(xa, y, -pa))
-            sc, err = _two_sum(sc, pc)
-            kc = kc + (err + _fma(xc, y, -pc))
-        sc, err = _two_sum(sc, b)
-        return sa + ka, sc, kc + err
     for t in range(w.size):
         st = S[q, t]
         sl, o, y, at, ct = slopes[st], offsets[st], w[t], A[row, t], C[row, t]
@@ -590,11 +573,32 @@ def _split_layer(
                 continue
             a, c = A[q, j], C[q, j]
             c_hi, c_lo = c, 0.0
-            if fresh:
+            if fresh and plain_b:
+                # _dot2_post, inlined by hand (numba's inlining of it costs its six
+                # arrays' reference counts per crossing, a fifth of 1x64x64x1's time):
+                # relu's table, so inactive neurons are skipped and active ones have no
+                # post-activation rounding.  The same bits, as those terms are zeros,
+                # which leave the sums unchanged (a sum that starts at +0 is never -0,
+                # and a zero of either sign added to it keeps it; the errors of such
+                # steps are +0 too)
+                sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
+                row_b = parent_b[q]
+                for u in range(W_b.shape[1]):
+                    if slopes_b[S_b[q, u]] == 0.0:
+                        continue
+                    y, xa, xc = W_b[j, u], A_b[row_b, u], C_b[row_b, u]
+                    pa, pc = xa * y, xc * y
+                    sa, err = _two_sum(sa, pa)
+                    ka = ka + (err + _fma(xa, y, -pa))
+                    sc, err = _two_sum(sc, pc)
+                    kc = kc + (err + _fma(xc, y, -pc))
+                sc, err = _two_sum(sc, bias_b[j])
+                a, c_hi, c_lo = sa + ka, sc, kc + err
+                c = c_hi + c_lo
+            elif fresh:
                 a, c_hi, c_lo = _dot2_post(
-                    A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j],
-                    plain_b,
-                )  # fmt: skip
+                    A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j]
+                )
                 c = c_hi + c_lo
             mag, ea, ec = abs(a), EA[row, j], EC[row, j] + _extra((mu[q], nu[q], ua, uc), j)
             for k in range(min(sr, sl), max(sr, sl)):
@@ -875,9 +879,10 @@ def _running_outputs(
             A_out[r, h] = da * A_out[r, h]
     q = 0
     for r in range(P + E):  # then the running sums
-        if first[r]:
-            A_out[r] = FA[q]
-            C_out[r] = FC[q]
+        if first[r]:  # (element by element: a row's view would cost two refcounts)
+            for h in range(n_out):
+                A_out[r, h] = FA[q, h]
+                C_out[r, h] = FC[q, h]
             q += 1
             continue
         for h in range(n_out):

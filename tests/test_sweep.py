@@ -556,9 +556,7 @@ def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, dat
     before = _Before(slopes, offsets, X, Y, rows, S, Y, init)
     a_np, c_np, c_lo_np = before.maps(rows, rows)
     for r in rows:
-        a, c, c_lo = _sweep._dot2_post(
-            X, Y, r, S, r, slopes, offsets, Y[r], init[r], _sweep._plain(slopes, offsets)
-        )
+        a, c, c_lo = _sweep._dot2_post(X, Y, r, S, r, slopes, offsets, Y[r], init[r])
         assert (a.hex(), c.hex(), c_lo.hex()) == (a_np[r].hex(), c_np[r].hex(), c_lo_np[r].hex())
 
 
@@ -644,8 +642,9 @@ def test_a_net_left_undecided_by_continuity_is_swept_by_products() -> None:
 @pytest.mark.parametrize("table", [((0.0, 1.0), (0.0, 0.0)), ((0.01, 1.0), (0.0, 0.0))])
 def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> None:
     # _dot2_post against pwlinear._split._dot2 as _Before uses it, to the bit, signed
-    # zeros included: relu's table (inactive neurons skipped, no post-activation
-    # rounding) and a leaky one (every term, with its rounding)
+    # zeros included, on relu's table and a leaky one (every term, with its rounding;
+    # _split_layer's inline loop for relu's, which skips the inactive neurons, is
+    # checked against the numpy path's bits by the sweep's tests above)
     from pwlinear._split import _dot2, _product_error, _two_sum
 
     slopes, offsets = np.array(table[0]), np.array(table[1])
@@ -673,6 +672,5 @@ def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> Non
             w = W[j][None, :]
             a = _dot2(xa[None], w, X_err=_product_error(slope, A[0], xa)[None])
             c_hi, c_lo = _dot2(xc[None], w, b[j : j + 1], split=True, X_err=xc_err[None])
-            plain = _sweep._plain(slopes, offsets)
-            got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j], plain)
+            got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j])
             np.testing.assert_array_equal(bits(got), bits([a[0], c_hi[0], c_lo[0]]))
