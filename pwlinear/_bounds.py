@@ -232,6 +232,10 @@ _EVERY = 4
 _CONTINUITY_WIDTH = 256
 
 
+_GROW = 1.0 + 1e-6  # per layer, on the continuity factors: the rounding of their sums and
+# of the running sums' start (:func:`_continuity_factors`)
+
+
 def _continuity_factors(
     every: int,
     mu: FloatArray,
@@ -271,7 +275,7 @@ def _continuity_factors(
     and they add up along each block of ``every`` parents."""
     c_a = 2.0 * scale + 6.04 * _U * (inv_g + scale)
     c_c = scale + _U * (inv_g + scale)
-    grow = 1.0 + 1e-6  # the rounding of these sums and of the running sums' start
+    grow = _GROW
     q = np.arange(mu.size)
     cont = q % every != 0
     own_m = (f - 1.0) * mu + x0 * c_a + e0 * (jump * (1.0 + 4.0 * _U) + 2.0 * scale)

@@ -58,6 +58,7 @@ from pwlinear import _bounds, _split
 from pwlinear._bounds import (
     _CONTINUITY_WIDTH,
     _EVERY,
+    _GROW,
     _REFINE,
     _U,
     FloatArray,
@@ -141,6 +142,7 @@ def _madvise_typing(typingctx: Any, addr: Any, size: Any) -> Any:
 _madvise: Any = intrinsic(_madvise_typing)
 _MADV_HUGEPAGE = 14
 _HUGE = 1 << 21  # bytes in a transparent huge page
+_FEW = 2 * _HUGE // 8  # elements of 8 bytes or fewer that two huge pages always exceed
 
 
 @numba.njit(cache=True)
@@ -152,7 +154,10 @@ def _fresh(n: int, dtype: Any) -> Any:
     neurons).  Aligned to a huge page and advised as numpy advises its own large arrays,
     it faults once per 2 MiB where the system's transparent huge pages are ``madvise``
     or ``always`` (that layer then takes about 0.76 of the time); elsewhere the hint
-    does nothing."""
+    does nothing.  (Below :data:`_FEW` elements no itemsize makes two huge pages, and
+    no empty array is made to read the itemsize: most of the sweep's arrays are small.)"""
+    if n < _FEW:
+        return np.empty(n, dtype)
     size = np.empty(0, dtype).itemsize
     if n * size < 2 * _HUGE:
         return np.empty(n, dtype)
@@ -540,8 +545,10 @@ def _split_layer(
     ua_max, uc_max = ua.max(), uc.max()
     crossings = np.full(P, -1, np.int64)  # per piece, or -1: undecided by _relu_like
     if knots.size == 1:  # each piece's bounds: its row's largest, with its intercepts' extra
-        rows = row_of if row_of.size else np.zeros(P, np.int64)
-        ea_q, ec_q = ea_max[rows], ec_max[rows] + (mu * ua_max + nu * uc_max)
+        ea_q, ec_q = np.empty(P), np.empty(P)
+        for q in range(P):
+            row = row_of[q] if row_of.size else 0
+            ea_q[q], ec_q[q] = ea_max[row], ec_max[row] + (mu[q] * ua_max + nu[q] * uc_max)
         _relu_like(A, C, edges, edge_err, ea_q, ec_q, knots[0], s_right, s_left, crossings)
     for q in range(P):
         row = row_of[q] if row_of.size else 0
@@ -636,7 +643,11 @@ def _split_layer(
                 buf = _fresh(order.size, np.float64)
             for v in (e, ga, gc):  # one array at a time: each gather's reads stay
                 _permute(v, order, start, buf)  # within the reach of the TLB
-            _permute(i, order, start, buf.view(np.int64))
+            if knots.size == 1 and stop - start == n:  # every neuron crosses once, in
+                for t in range(start, stop):  # order, so i was 0, 1, ...: no gather
+                    i[t] = order[t - start] - start
+            else:
+                _permute(i, order, start, buf.view(np.int64))
             if knots.size > 1:  # else every knot index is 0
                 _permute(m, order, start, buf.view(np.int64))
         if certify and not _ordered(x, e, start, stop):
@@ -1237,7 +1248,9 @@ def _sweep(
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
             sums += longest + 2
-            if certify:
+            if certify and ev == 1:  # no continuity here: what _continuity_factors does
+                mu, nu = mu[parent] * _GROW, nu[parent] * _GROW  # then, without its inputs
+            elif certify:
                 ua_next = ea_all[h_off : h_off + n_next]
                 inv_ua = np.where(ua_next > 0.0, 1.0 / ua_next, 0.0)
                 f = running[k + 1]

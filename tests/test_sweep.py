@@ -111,6 +111,24 @@ def test_a_layer_of_arrays_on_huge_pages_gives_the_numpy_partitions_bits() -> No
         )
 
 
+@pytest.mark.parametrize("flat", [0, 20])
+def test_a_piece_with_as_many_crossings_as_neurons_gives_the_numpy_partitions_bits(
+    flat: int,
+) -> None:
+    # one piece with as many crossings as neurons: with one knot each neuron crosses once
+    # and the sorted neuron indices come from the sort's order alone; with two knots
+    # (hardtanh), 20 flat neurons and 20 crossing twice, they do not
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(40)
+    w[:flat] = 0.0
+    layers = [(w[:, None], rng.standard_normal(40)), (rng.standard_normal((1, 40)), [0.5])]
+    net = pl.Network(layers, "hardtanh" if flat else "relu")
+    cols = np.arange(1)
+    swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
+    assert swept[6].neuron.size == 40
+    assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
+
+
 @pytest.mark.parametrize("width", [32, 64])
 def test_wider_layers_give_the_numpy_partitions_bits(width: int) -> None:
     # layers of 32 neurons or more: OpenBLAS's AVX-512 kernels round A @ W.T (a
