@@ -267,7 +267,8 @@ def _end_relu_like(
 @numba.njit(cache=True)
 def _abs_max(A: Any, C: Any, q: int) -> tuple[float, float]:
     """The largest ``|A[q, j]|`` and ``|C[q, j]|``, with four running maxima each (one
-    maximum waits on the comparison before it: this is about twice as fast)."""
+    maximum waits on the comparison before it: this is about twice as fast), for
+    :func:`_relu_like`'s pieces with one infinite end."""
     n = A.shape[1]
     a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = 0.0
     j = 0
@@ -283,6 +284,35 @@ def _abs_max(A: Any, C: Any, q: int) -> tuple[float, float]:
         v0, v1 = abs(A[q, h]), abs(C[q, h])
         a0, c0 = (v0 if v0 > a0 else a0), (v1 if v1 > c0 else c0)
     return max(max(a0, a1), max(a2, a3)), max(max(c0, c1), max(c2, c3))
+
+
+def _bits_typing(typingctx: Any, x: Any) -> Any:
+    """``_bits(x)``: the IEEE 754 bits of the float64 ``x`` as an int64 (a bitcast)."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return numba.int64(numba.float64), codegen
+
+
+def _float_typing(typingctx: Any, b: Any) -> Any:
+    """``_float(b)``: the float64 whose IEEE 754 bits are the int64 ``b`` (a bitcast)."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return numba.float64(numba.int64), codegen
+
+
+_bits: Any = intrinsic(_bits_typing)
+_float: Any = intrinsic(_float_typing)
+_MAGNITUDE = (1 << 63) - 1  # the bits of |x|: all but the sign
+
+
+@numba.njit(cache=True, inline="always")
+def _end_bound(a_max: float, x: float, e_x: float, ea: float, rest: float) -> float:
+    """The per-end bound of :func:`_relu_like` at a finite end ``x`` within ``e_x``."""
+    return 1.01 * (a_max * (e_x + _G2 * abs(x)) + ea * (abs(x) + e_x) + rest)
 
 
 @numba.njit(cache=True)
@@ -303,20 +333,28 @@ def _relu_like(
     bounds ``ea_max[q], ec_max[q]`` covers every neuron.  Writes the number of crossings
     to ``n_cross[q]``, or -1 when some value is within the bound (then
     :func:`_piece_states` looks at each neuron on its own).  (One call for all pieces: a
-    call per piece, with its array arguments, cost more than its tests on 64 neurons.)"""
+    call per piece, with its array arguments, cost more than its tests on 64 neurons.)
+
+    Inside the line, one pass finds the states and, for the bounds, the largest
+    :math:`|a|, |c|` and the smallest distance to the knot at each end: some neuron is
+    within an end's bound exactly when the nearest one is.  These extremes are taken
+    over the IEEE bits of the magnitudes, which order non-negative floats as their
+    values do, so that they are integer maxima and minima, which the compiler
+    vectorises with the rest.  (Float ones it may not reorder: with them this loop took
+    twice as long as the two passes it replaces, a pass of :func:`_abs_max` for the
+    maxima and then the tests; as it is, about half as long.)"""
     n = A.shape[1]
+    inf_bits = _bits(math.inf)
     for q in range(A.shape[0]):
-        a_max, c_max = _abs_max(A, C, q)
         lo, hi = edges[q], edges[q + 1]
         inf_lo, inf_hi = math.isinf(lo), math.isinf(hi)
         e_lo, e_hi = edge_err[q], edge_err[q + 1]
-        ea, rest = ea_max[q], ec_max[q] + _G2 * c_max
-        b_lo = 1.01 * (a_max * (e_lo + _G2 * abs(lo)) + ea * (abs(lo) + e_lo) + rest)
-        b_hi = 1.01 * (a_max * (e_hi + _G2 * abs(hi)) + ea * (abs(hi) + e_hi) + rest)
-        doubt = 0
+        ea = ea_max[q]
+        doubt = False
         count = 0
-        if not (inf_lo or inf_hi):  # every piece but the outer two: the same tests, in a
-            for j in range(n):  # loop the compiler vectorises
+        if not (inf_lo or inf_hi):  # every piece but the outer two
+            a_bits, c_bits, lo_bits, hi_bits = 0, 0, inf_bits, inf_bits
+            for j in range(n):
                 a, c = A[q, j], C[q, j]
                 d_lo = (a * lo + c) - knot
                 d_hi = (a * hi + c) - knot
@@ -324,7 +362,16 @@ def _relu_like(
                 s_right[q, j] = up_lo
                 s_left[q, j] = up_hi
                 count += up_lo != up_hi
-                doubt += (abs(d_lo) <= b_lo) | (abs(d_hi) <= b_hi)
+                a_bits = max(a_bits, _bits(a) & _MAGNITUDE)
+                c_bits = max(c_bits, _bits(c) & _MAGNITUDE)
+                lo_bits = min(lo_bits, _bits(d_lo) & _MAGNITUDE)
+                hi_bits = min(hi_bits, _bits(d_hi) & _MAGNITUDE)
+            a_max, rest = _float(a_bits), ec_max[q] + _G2 * _float(c_bits)
+            b_lo, b_hi = (
+                _end_bound(a_max, lo, e_lo, ea, rest),
+                _end_bound(a_max, hi, e_hi, ea, rest),
+            )
+            doubt = _float(lo_bits) <= b_lo or _float(hi_bits) <= b_hi
         elif inf_lo and inf_hi:  # the whole line in one piece: the slopes' signs decide
             for j in range(n):
                 a = A[q, j]
@@ -332,8 +379,14 @@ def _relu_like(
                 s_right[q, j] = up_lo
                 s_left[q, j] = up_hi
                 count += up_lo != up_hi
-                doubt += not abs(a) > ea
+                doubt |= not abs(a) > ea
         else:
+            a_max, c_max = _abs_max(A, C, q)
+            rest = ec_max[q] + _G2 * c_max
+            b_lo, b_hi = (
+                _end_bound(a_max, lo, e_lo, ea, rest),
+                _end_bound(a_max, hi, e_hi, ea, rest),
+            )
             for j in range(n):
                 a, c = A[q, j], C[q, j]
                 up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea, knot)
@@ -341,7 +394,7 @@ def _relu_like(
                 s_right[q, j] = up_lo
                 s_left[q, j] = up_hi
                 count += up_lo != up_hi
-                doubt += doubt_lo | doubt_hi
+                doubt |= doubt_lo | doubt_hi
         n_cross[q] = -1 if doubt else count
 
 

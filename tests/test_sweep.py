@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -109,6 +110,20 @@ def test_a_layer_of_arrays_on_huge_pages_gives_the_numpy_partitions_bits() -> No
         assert_same_partition(
             _sweep.partition_sweep(net, *interval, cols), analysis._partition(net, *interval, cols)
         )
+
+
+@numba.njit
+def _magnitude_bits(v: float) -> tuple[int, float]:
+    b = _sweep._bits(v) & _sweep._MAGNITUDE
+    return b, _sweep._float(b)
+
+
+@given(st.floats(allow_nan=False), st.floats(allow_nan=False))
+def test_magnitude_bits_order_as_the_magnitudes(x: float, y: float) -> None:
+    # _relu_like's extremes: integer comparisons of the bits of |x|, which bitcast back
+    (bx, ax), (by, ay) = _magnitude_bits(x), _magnitude_bits(y)
+    assert ax == abs(x) and ay == abs(y)
+    assert (bx < by) == (abs(x) < abs(y)) and (bx == by) == (abs(x) == abs(y))
 
 
 @pytest.mark.parametrize("flat", [0, 20])
