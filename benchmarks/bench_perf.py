@@ -76,8 +76,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small nets, few repeats")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="", help="run only the nets whose name contains this")
+    parser.add_argument(
+        "--repeats", type=int, default=0, help="interleaved repeats per ratio (default 5)"
+    )
     args = parser.parse_args()
     repeats, min_time = (3, 0.002) if args.quick else (5, 0.02)
+    repeats = args.repeats or repeats
     try:
         import regioncam  # noqa: F401
 
