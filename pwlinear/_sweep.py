@@ -1193,7 +1193,7 @@ def _sweep(
     but every ``every``-th take their intercepts from continuity (:func:`_running_outputs`;
     1: none do); ``work``: the scratch array of :func:`_scratch_array`.
 
-    Returns ``[status, retried, loose, need]`` (status 0: done; 1: a state or an order
+    Returns ``(status, retried, loose, need)`` (status 0: done; 1: a state or an order
     that even a piece's own bounds cannot decide; retried: pieces split again with their
     own bounds; loose: boundaries whose error bound exceeds :data:`_REFINE` of their
     size; need: the scratch size that would have held every temporary),
@@ -1262,7 +1262,7 @@ def _sweep(
             none = np.zeros(0, np.int64)
             S0 = np.zeros((0, 0), np.int8)
             return (
-                np.array([1, retried, 0, need[0]]), edges, A, C, bad, none, none,
+                (1, retried, 0, need[0]), edges, A, C, bad, none, none,
                 (np.zeros((0, 0), np.int64), np.zeros(0, np.int8), none), S0, none, none,
                 none, none, none, edge_err,
             )  # fmt: skip
@@ -1356,7 +1356,7 @@ def _sweep(
         for b in range(1, edges.size - 1):
             loose += edge_err[b] > _REFINE * abs(edges[b])
         return (
-            np.array([0, retried, loose, need[0]]), edges, A_out, C_out, kink,
+            (0, retried, loose, need[0]), edges, A_out, C_out, kink,
             undecided[:n_open], inactive, (anc, flat_states, offs), s_right, parent, region, i, old,
             new, edge_err,
         )  # fmt: skip
@@ -1455,12 +1455,15 @@ def _flat(net: Network) -> tuple[Any, ...]:
 
 def _kernel_args(net: Network) -> tuple[Any, ...]:
     """:func:`segment_args` for the network's own first layer, with the widths of the
-    hidden layers whose states the sweep returns (all but the last); computed once per
-    network."""
+    hidden layers whose states the sweep returns (all but the last), whether a layer of
+    :data:`_CONTINUITY_WIDTH` or more follows the second, and :func:`_reaches` of
+    every output; computed once per network."""
     W0, b0 = net.layers[0]
     flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
     a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
-    return flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], net.hidden_widths[:-1]
+    wide = max(net.hidden_widths[2:], default=0) >= _CONTINUITY_WIDTH
+    reaches = _reaches(net, np.arange(net.n_outputs))
+    return flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], net.hidden_widths[:-1], wide, reaches
 
 
 def partition_sweep(
@@ -1483,13 +1486,13 @@ def partition_sweep(
     products only, the arithmetic of :func:`pwlinear.analysis._partition` by default.
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
-    flat, a0, c0, ea, ec, g_own, kink_chain, widths = _cached(net, "sweep_args", _kernel_args)
-    key = f"sweep_reaches_{cols.size}_{int(cols[0])}"  # cols: every output, or one
-    reaches = _cached(net, key, lambda n: _reaches(n, cols))
+    args = _cached(net, "sweep_args", _kernel_args)
+    flat, a0, c0, ea, ec, g_own, kink_chain, widths, wide, reaches = args
+    if cols.size < net.n_outputs:  # one output (else every one)
+        key = f"sweep_reaches_{int(cols[0])}"
+        reaches = _cached(net, key, lambda n: _reaches(n, cols))
     lo, hi = float(lo), float(hi)
     work = _scratch_array()
-    wide = _cached(net, "sweep_wide", lambda n: max(n.hidden_widths[2:], default=0))
-    wide = wide >= _CONTINUITY_WIDTH  # a layer that continuity comes before
     for every in (_EVERY, 1) if continuity and wide else (1,):
         out = _sweep(
             flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, every, work

@@ -60,7 +60,7 @@ def assert_same_partition(a: tuple, b: tuple) -> None:
 def _raw_sweep(net: pl.Network, lo: float, hi: float, every: int) -> tuple:
     """:func:`_sweep._sweep` on the net's own first layer, intercepts by continuity in
     blocks of ``every`` parents (1: by products only)."""
-    flat, a0, c0, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
+    flat, a0, c0, ea, ec, g_own, kink_bound, *_ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     return _sweep._sweep(  # type: ignore[no-any-return]
@@ -161,7 +161,7 @@ def test_wider_layers_give_the_numpy_partitions_bits(width: int) -> None:
 def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) -> None:
     # network-wide bounds inflated a million times: pieces of later layers are retried
     # with their own bounds, and the partition is the numpy path's all the same
-    flat, _, _, ea, ec, g_own, kink_bound, _ = _sweep._kernel_args(net)
+    flat, _, _, ea, ec, g_own, kink_bound, *_ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
@@ -182,7 +182,7 @@ def test_slope_differences_decide_boundaries_as_the_exact_flags(
 ) -> None:
     # an infinite network-wide kink bound leaves every boundary of an earlier layer to
     # the sweep's difference test: what it decides is the partition's (exact) flags
-    flat, a0, c0, ea, ec, g_own, _, _ = _sweep._kernel_args(net)
+    flat, a0, c0, ea, ec, g_own, *_ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     inf = np.full(net.n_outputs, math.inf)
@@ -280,7 +280,7 @@ def test_a_deep_net_retries_a_piece_and_agrees() -> None:
     net = pl.Network.random([1] + [128] * 7 + [1], seed=0)
     cols = np.arange(1)
     info = _raw_sweep(net, -math.inf, math.inf, 1)[0]
-    assert info[:3].tolist() == [0, 1, 0]  # one piece needed its own bound, none is loose
+    assert info[:3] == (0, 1, 0)  # one piece needed its own bound, none is loose
     swept = _sweep.partition_sweep(net, -math.inf, math.inf, cols)
     assert_same_partition(swept, analysis._partition(net, -math.inf, math.inf, cols))
 
