@@ -1455,9 +1455,10 @@ def _flat(net: Network) -> tuple[Any, ...]:
 
 def _kernel_args(net: Network) -> tuple[Any, ...]:
     """:func:`segment_args` for the network's own first layer, with the widths of the
-    hidden layers whose states the sweep returns (all but the last), whether a layer of
-    :data:`_CONTINUITY_WIDTH` or more follows the second, and :func:`_reaches` of
-    every output; computed once per network."""
+    hidden layers whose states the sweep returns (all but the last), whether a hidden
+    layer after the second has :data:`_CONTINUITY_WIDTH` neurons or more (a layer that
+    continuity can come before), and :func:`_reaches` of every output; computed once
+    per network."""
     W0, b0 = net.layers[0]
     flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
     a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
