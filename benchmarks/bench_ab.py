@@ -6,7 +6,7 @@ temporary directory and imported as ``pwlinear_rev`` (its own imports renamed; n
 caches its compiled functions by file, apart from the working tree's).  Each row checks
 that both give the same region ends and slopes, then prints both best times and the
 median of the paired ratios (below 1: the working tree is faster).  On a noisy machine
-the revision against itself gives ratios of 0.96-1.04; read smaller changes as noise.
+the revision against itself gives ratios of 0.99-1.04; read smaller changes as noise.
 
 ``python benchmarks/bench_ab.py HEAD~1`` (``--nets "[1,64,64,1];[1,1000000,1]"``,
 ``--rounds 40``).
