@@ -232,10 +232,6 @@ _EVERY = 4
 _CONTINUITY_WIDTH = 256
 
 
-_GROW = 1.0 + 1e-6  # per layer, on the continuity factors: the rounding of their sums and
-# of the running sums' start (:func:`_continuity_factors`)
-
-
 def _continuity_factors(
     every: int,
     mu: FloatArray,
@@ -273,9 +269,11 @@ def _continuity_factors(
     times: the chains' growth, 1 in these units), and through a continuity parent's
     switches alone at most :math:`f - 1` times, :math:`f` of :func:`_running_factors`;
     and they add up along each block of ``every`` parents."""
+    grow = 1.0 + 1e-6  # the rounding of these sums and of the running sums' start
+    if every == 1:  # no continuity: the parents' factors carry on (nothing else is read)
+        return mu * grow, nu * grow
     c_a = 2.0 * scale + 6.04 * _U * (inv_g + scale)
     c_c = scale + _U * (inv_g + scale)
-    grow = _GROW
     q = np.arange(mu.size)
     cont = q % every != 0
     own_m = (f - 1.0) * mu + x0 * c_a + e0 * (jump * (1.0 + 4.0 * _U) + 2.0 * scale)

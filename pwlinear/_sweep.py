@@ -58,7 +58,6 @@ from pwlinear import _bounds, _split
 from pwlinear._bounds import (
     _CONTINUITY_WIDTH,
     _EVERY,
-    _GROW,
     _REFINE,
     _U,
     FloatArray,
@@ -250,42 +249,6 @@ def _piece_states(
     return ok
 
 
-@numba.njit(cache=True)
-def _end_relu_like(
-    a: float, c: float, x: float, inf: bool, bound: float, ea_max: float, knot: float
-) -> tuple[bool, bool]:
-    """Whether neuron :math:`a x + c` is above the knot at the end ``x`` of a piece, and
-    whether that is in doubt under the per-end ``bound`` (at an infinite end: the slope's
-    sign, in doubt within ``ea_max`` of zero; a flat neuron is left to the neuron-by-neuron
-    test)."""
-    if inf:
-        return (x > 0.0) == (a > 0.0), not abs(a) > ea_max
-    d = (a * x + c) - knot
-    return d > 0.0, abs(d) <= bound
-
-
-@numba.njit(cache=True)
-def _abs_max(A: Any, C: Any, q: int) -> tuple[float, float]:
-    """The largest ``|A[q, j]|`` and ``|C[q, j]|``, with four running maxima each (one
-    maximum waits on the comparison before it: this is about twice as fast), for
-    :func:`_relu_like`'s pieces with one infinite end."""
-    n = A.shape[1]
-    a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = 0.0
-    j = 0
-    while j + 4 <= n:
-        v0, v1, v2, v3 = abs(A[q, j]), abs(A[q, j + 1]), abs(A[q, j + 2]), abs(A[q, j + 3])
-        a0, a1 = (v0 if v0 > a0 else a0), (v1 if v1 > a1 else a1)
-        a2, a3 = (v2 if v2 > a2 else a2), (v3 if v3 > a3 else a3)
-        v0, v1, v2, v3 = abs(C[q, j]), abs(C[q, j + 1]), abs(C[q, j + 2]), abs(C[q, j + 3])
-        c0, c1 = (v0 if v0 > c0 else c0), (v1 if v1 > c1 else c1)
-        c2, c3 = (v2 if v2 > c2 else c2), (v3 if v3 > c3 else c3)
-        j += 4
-    for h in range(j, n):
-        v0, v1 = abs(A[q, h]), abs(C[q, h])
-        a0, c0 = (v0 if v0 > a0 else a0), (v1 if v1 > c0 else c0)
-    return max(max(a0, a1), max(a2, a3)), max(max(c0, c1), max(c2, c3))
-
-
 def _bits_typing(typingctx: Any, x: Any) -> Any:
     """``_bits(x)``: the IEEE 754 bits of the float64 ``x`` as an int64 (a bitcast)."""
 
@@ -341,8 +304,9 @@ def _relu_like(
     over the IEEE bits of the magnitudes, which order non-negative floats as their
     values do, so that they are integer maxima and minima, which the compiler
     vectorises with the rest.  (Float ones it may not reorder: with them this loop took
-    twice as long as the two passes it replaces, a pass of :func:`_abs_max` for the
-    maxima and then the tests; as it is, about half as long.)"""
+    twice as long as the two passes it replaces, one for the maxima and one for the
+    tests; as it is, about half as long.)  A piece with one infinite end does the same
+    at its finite end."""
     n = A.shape[1]
     inf_bits = _bits(math.inf)
     for q in range(A.shape[0]):
@@ -380,21 +344,23 @@ def _relu_like(
                 s_left[q, j] = up_hi
                 count += up_lo != up_hi
                 doubt |= not abs(a) > ea
-        else:
-            a_max, c_max = _abs_max(A, C, q)
-            rest = ec_max[q] + _G2 * c_max
-            b_lo, b_hi = (
-                _end_bound(a_max, lo, e_lo, ea, rest),
-                _end_bound(a_max, hi, e_hi, ea, rest),
-            )
+        else:  # one end infinite: there the slope's sign decides, in doubt within ea of 0
+            x, e_x = (hi, e_hi) if inf_lo else (lo, e_lo)  # the finite end
+            rising = (lo if inf_lo else hi) > 0.0  # a rising neuron is above it at +inf
+            a_bits, c_bits, x_bits = 0, 0, inf_bits
             for j in range(n):
                 a, c = A[q, j], C[q, j]
-                up_lo, doubt_lo = _end_relu_like(a, c, lo, inf_lo, b_lo, ea, knot)
-                up_hi, doubt_hi = _end_relu_like(a, c, hi, inf_hi, b_hi, ea, knot)
-                s_right[q, j] = up_lo
-                s_left[q, j] = up_hi
-                count += up_lo != up_hi
-                doubt |= doubt_lo | doubt_hi
+                d = (a * x + c) - knot
+                up_inf, up_x = rising == (a > 0.0), d > 0.0
+                s_right[q, j] = up_inf if inf_lo else up_x
+                s_left[q, j] = up_x if inf_lo else up_inf
+                count += up_inf != up_x
+                doubt |= not abs(a) > ea
+                a_bits = max(a_bits, _bits(a) & _MAGNITUDE)
+                c_bits = max(c_bits, _bits(c) & _MAGNITUDE)
+                x_bits = min(x_bits, _bits(d) & _MAGNITUDE)
+            a_max, rest = _float(a_bits), ec_max[q] + _G2 * _float(c_bits)
+            doubt = doubt or _float(x_bits) <= _end_bound(a_max, x, e_x, ea, rest)
         n_cross[q] = -1 if doubt else count
 
 
@@ -1301,8 +1267,9 @@ def _sweep(
         longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
         if k < L - 1:
             sums += longest + 2
-            if certify and ev == 1:  # no continuity here: what _continuity_factors does
-                mu, nu = mu[parent] * _GROW, nu[parent] * _GROW  # then, without its inputs
+            if certify and ev == 1:  # no continuity: _continuity_factors reads mu, nu only
+                mo, no = _continuity_factors(1, mu, nu, 0.0, 0.0, 0.0, mu[:0], mu[:0], mu[:0])
+                mu, nu = mo[parent], no[parent]
             elif certify:
                 ua_next = ea_all[h_off : h_off + n_next]
                 inv_ua = np.where(ua_next > 0.0, 1.0 / ua_next, 0.0)
