@@ -330,6 +330,27 @@ def _dot2(
     return (s, comp) if split else s + comp
 
 
+_FEW_ROWS = 4  # products of this many rows or fewer are summed in order (_product)
+
+
+def _product(X: FloatArray, WT: FloatArray) -> FloatArray:
+    """:math:`X W^T` (``WT`` C-contiguous), by BLAS; but with at most :data:`_FEW_ROWS`
+    rows and 8 columns or more (the first hidden layer's product, on one piece) each
+    entry summed in order, :math:`(x_0 w_0 + x_1 w_1) + \\dots`, every product and sum
+    rounded, as the sweep's :func:`pwlinear._sweep._product` sums them (BLAS takes two
+    to four times as long there).  In blocks of about a million terms."""
+    rows, n = X.shape
+    if rows > _FEW_ROWS or WT.shape[1] < 8 or n == 0:
+        return X @ WT  # type: ignore[no-any-return]
+    out = X[:, 0, None] * WT[0]
+    step = max(1, (1 << 20) // (rows * WT.shape[1]))
+    for u in range(1, n, step):
+        terms = X[:, u : u + step, None] * WT[u : u + step]
+        terms[:, 0] += out
+        out = np.add.accumulate(terms, axis=1)[:, -1]
+    return out
+
+
 @dataclass(frozen=True)
 class _Before:
     """The first hidden layer on the second one's pieces: its activation's slopes and

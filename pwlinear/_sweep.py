@@ -460,6 +460,7 @@ _fma: Any = intrinsic(_fma_typing)
 # the numpy path's functions, compiled: the same operations, so the same bits
 _two_sum = numba.njit(inline="always")(_split._two_sum)
 _numerator = numba.njit(cache=True)(_split._numerator)
+_FEW_ROWS = _split._FEW_ROWS
 
 
 @numba.njit(cache=True)
@@ -500,6 +501,25 @@ def _dot2_post(
         kc = kc + (err + (_fma(xc, y, -pc) + xc_err * y))
     sc, err = _two_sum(sc, b)
     return sa + ka, sc, kc + err
+
+
+@numba.njit(cache=True)
+def _product(X: Any, WT: Any, out: Any) -> None:
+    """``out = X @ WT`` as :func:`pwlinear._split._product` computes it: by BLAS, but
+    with a few rows and 8 columns or more each entry summed in order, every product and
+    sum rounded (the same bits)."""
+    rows, n = X.shape
+    if rows > _FEW_ROWS or WT.shape[1] < 8 or n == 0:
+        np.dot(X, WT, out)
+        return
+    for r in range(rows):
+        x = X[r, 0]
+        for h in range(WT.shape[1]):
+            out[r, h] = x * WT[0, h]
+        for u in range(1, n):
+            x = X[r, u]
+            for h in range(WT.shape[1]):
+                out[r, h] = out[r, h] + x * WT[u, h]
 
 
 @numba.njit(cache=True)
@@ -1134,7 +1154,7 @@ def _own_bounds(
 
 @numba.njit(cache=True)
 def _sweep(
-    net: tuple[Any, ...],
+    flat: tuple[Any, Any],
     a0: Any,
     c0: Any,
     ea_all: Any,
@@ -1149,7 +1169,7 @@ def _sweep(
     every: int,
     work: Any,
 ) -> tuple[Any, ...]:
-    """The whole partition in one call.  ``net``: the flat arrays of :func:`_flat`, with
+    """The whole partition in one call.  ``flat``: the two arrays of :func:`_flat`, with
     the first hidden layer's slopes and intercepts ``a0, c0`` (the net's own, or those of
     a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
     hidden neuron, concatenated; ``kink_chain``: twice the all-active absolute chain of
@@ -1168,6 +1188,7 @@ def _sweep(
     layer but the last (as :func:`_ancestors` has them), and the last layer's switch
     events (states at each parent's left end, parent of each region, region each switch
     begins, neuron, old and new state), and a bound on each edge's rounding error."""
+    net = _unflat(flat[0], flat[1])
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running, w_rows = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
@@ -1243,7 +1264,7 @@ def _sweep(
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
         both = _scratch(work, need, 1, n_rows, n_next)
-        np.dot(post, WT, both)
+        _product(post, WT, both)
         FA = both[:P]
         FC = both[P:]
         FC += bias[b_off[k + 1] : b_off[k + 2]]
@@ -1332,7 +1353,7 @@ def _sweep(
 
 @numba.njit(cache=True)
 def _sweep_many(
-    net: tuple[Any, ...],
+    flat: tuple[Any, Any],
     a0: Any,
     c0: Any,
     ea_all: Any,
@@ -1352,7 +1373,7 @@ def _sweep_many(
     found = []
     for s in range(S):
         out = _sweep(
-            net, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
+            flat, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
             reaches, cols, kink_chain[s], True, _EVERY, work,
         )  # fmt: skip
         points = out[1][1:-1][out[4]]
@@ -1362,12 +1383,12 @@ def _sweep_many(
             continue
         counts[s] = points.size
         found.append(points)
-    flat = np.empty(counts[counts > 0].sum())
+    every_point = np.empty(counts[counts > 0].sum())
     t = 0
     for points in found:
-        flat[t : t + points.size] = points
+        every_point[t : t + points.size] = points
         t += points.size
-    return flat, counts
+    return every_point, counts
 
 
 def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...]:
@@ -1388,12 +1409,15 @@ def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...
     return _cached(net, "sweep_flat", _flat), ea, ec, 1.01 * g, 2.03 * out_chain
 
 
-def _flat(net: Network) -> tuple[Any, ...]:
-    """The network as the kernel's flat arrays: every ``W.T`` and bias concatenated with
-    their offsets, the widths, the activations' knots, slopes, offsets and active flags
-    padded to the most knots, the factors of :func:`pwlinear._bounds._running_factors`,
-    and the weights into the second hidden layer as ``W`` (rows by neuron, for
-    :func:`_dot2_post`; empty with one hidden layer)."""
+def _flat(net: Network) -> tuple[FloatArray, IntArray]:
+    """The network as the kernel's two flat arrays, one of floats and one of integers
+    (an array argument costs the kernel's dispatch and unboxing about 0.1 us: these
+    were twelve), which :func:`_unflat` views as their parts: every ``W.T`` and bias
+    concatenated with their offsets, the widths, the activations' knots, slopes, offsets
+    and active flags padded to the most knots, the factors of
+    :func:`pwlinear._bounds._running_factors`, and the weights into the second hidden
+    layer as ``W`` (rows by neuron, for :func:`_dot2_post`; empty with one hidden
+    layer).  The integers begin with where each part begins (:func:`_unflat`)."""
     wts = [np.ascontiguousarray(W.T, dtype=np.float64).reshape(-1) for W, _ in net.layers]
     bs = [np.asarray(b, dtype=np.float64) for _, b in net.layers]
     acts = net.activations
@@ -1404,20 +1428,44 @@ def _flat(net: Network) -> tuple[Any, ...]:
         knots[j, : a.knots.size] = a.knots
         for t, v in zip(tables, (a.slopes, a.offsets, a.active)):
             t[j, : v.size] = v
-    return (
-        np.concatenate(wts),
+    w_rows = np.asarray(net.layers[1][0] if len(acts) > 1 else (), dtype=np.float64)
+    floats = [
+        *wts, *bs, knots, tables[0], tables[1],
+        _cached(net, "running_factors", _running_factors), w_rows,
+    ]  # fmt: skip
+    ints = [
         np.cumsum([0] + [w.size for w in wts]),
-        np.concatenate(bs),
         np.cumsum([0] + [b.size for b in bs]),
-        np.array(net.widths, dtype=np.int64),
-        knots,
-        np.array([a.knots.size for a in acts], dtype=np.int64),
-        tables[0],
-        tables[1],
-        tables[2].astype(np.int64),
-        _cached(net, "running_factors", _running_factors),
-        np.asarray(net.layers[1][0] if len(acts) > 1 else (), dtype=np.float64).reshape(-1),
+        np.array(net.widths),
+        np.array([a.knots.size for a in acts]),
+        tables[2],
+    ]
+    n_w = len(wts) + len(bs)  # where each part begins, then the tables' widths
+    f_at = np.cumsum([0] + [v.size for v in floats])[[0, len(wts), n_w, n_w + 1, n_w + 2,
+                                                      n_w + 3, n_w + 4, n_w + 5]]  # fmt: skip
+    i_at = _HEADER + np.cumsum([0] + [v.size for v in ints])
+    head = np.concatenate([f_at, [knots.shape[1], tables[0].shape[1]], i_at])
+    return (
+        np.concatenate([v.reshape(-1) for v in floats]).astype(np.float64),
+        np.concatenate([head] + [v.reshape(-1) for v in ints]).astype(np.int64),
     )
+
+
+_HEADER = 16  # of _flat's integers: 8 float offsets, 2 widths of tables, 6 int offsets
+
+
+@numba.njit(cache=True)
+def _unflat(floats: Any, ints: Any) -> tuple[Any, ...]:
+    """:func:`_flat`'s arrays as the network's parts (views): ``wt, w_off, bias, b_off,
+    widths, knots, n_knots, slopes, offsets, active, running, w_rows``."""
+    f, k_w, t_w, i = ints[:8], ints[8], ints[9], ints[10:_HEADER]
+    L = (f[3] - f[2]) // k_w
+    return (
+        floats[f[0] : f[1]], ints[i[0] : i[1]], floats[f[1] : f[2]], ints[i[1] : i[2]],
+        ints[i[2] : i[3]], floats[f[2] : f[3]].reshape((L, k_w)), ints[i[3] : i[4]],
+        floats[f[3] : f[4]].reshape((L, t_w)), floats[f[4] : f[5]].reshape((L, t_w)),
+        ints[i[4] : i[5]].reshape((L, t_w)), floats[f[5] : f[6]], floats[f[6] : f[7]],
+    )  # fmt: skip
 
 
 def _kernel_args(net: Network) -> tuple[Any, ...]:
@@ -1428,7 +1476,8 @@ def _kernel_args(net: Network) -> tuple[Any, ...]:
     per network."""
     W0, b0 = net.layers[0]
     flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
-    a0, c0 = flat[0][: flat[1][1]], flat[2][: flat[3][1]]  # the first layer's W.T and b
+    parts = _unflat(*flat)
+    a0, c0 = parts[0][: parts[1][1]], parts[2][: parts[3][1]]  # the first layer's W.T and b
     wide = max(net.hidden_widths[2:], default=0) >= _CONTINUITY_WIDTH
     reaches = _reaches(net, np.arange(net.n_outputs))
     return flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], net.hidden_widths[:-1], wide, reaches

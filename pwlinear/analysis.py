@@ -78,7 +78,7 @@ from pwlinear._events import (
     _states,
 )
 from pwlinear._exact import to_float, to_fraction
-from pwlinear._split import _Before, _extra_ec, _insert, _Pieces, _split, _Undecided
+from pwlinear._split import _Before, _extra_ec, _insert, _Pieces, _product, _split, _Undecided
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -126,7 +126,7 @@ def _next_maps(
     np.multiply(C[::every], slope[::every], out=post[P:])
     if act.offsets.any():
         post[P:] += _lookup(act.offsets, s[::every])
-    out = post @ WT
+    out = _product(post, WT)
     return out[:P], out[P:] + b
 
 

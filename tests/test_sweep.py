@@ -15,7 +15,7 @@ from test_exact import assert_structures_equal, degenerate_nets, exact_oracle
 
 import pwlinear as pl
 from pwlinear import _sweep, analysis
-from pwlinear._bounds import _cached, _local_bounds, _moderate_range
+from pwlinear._bounds import _cached, _local_bounds, _moderate_range, _running_factors
 from pwlinear._events import _segmented_cumsum
 
 ACTIVATIONS = [
@@ -301,7 +301,7 @@ def test_own_bounds_equal_the_numpy_local_bounds(net: pl.Network) -> None:
             a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
             ea, ec = _sweep._own_bounds(
                 rows, np.ascontiguousarray(states), np.ascontiguousarray(joined.astype(np.int8)),
-                layer, flat, a0, c0, g,
+                layer, _sweep._unflat(*flat), a0, c0, g,
             )  # fmt: skip
             ea_np, ec_np = _local_bounds(net, dense[:layer], firsts[:layer], rows)
             np.testing.assert_allclose(ea, ea_np, rtol=1e-12, atol=0)
@@ -591,6 +591,50 @@ def test_dot2_is_nearly_correctly_rounded_and_the_sweeps_bits(X: np.ndarray, dat
     for r in rows:
         a, c, c_lo = _sweep._dot2_post(X, Y, r, S, r, slopes, offsets, Y[r], init[r])
         assert (a.hex(), c.hex(), c_lo.hex()) == (a_np[r].hex(), c_np[r].hex(), c_lo_np[r].hex())
+
+
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 20)), elements=FLOATS),
+    st.integers(1, 12),
+    st.data(),
+)
+def test_products_of_few_rows_are_summed_in_order_on_both_paths(
+    X: np.ndarray, m: int, data
+) -> None:
+    # the first hidden layer's product (one piece: two rows) is summed term by term in
+    # order, (x0 w0 + x1 w1) + ..., in the sweep and in the numpy path alike; more rows
+    # or fewer than 8 columns go to BLAS, both paths to the same routine
+    from pwlinear._split import _FEW_ROWS, _product
+
+    WT = data.draw(hnp.arrays(np.float64, (X.shape[1], m), elements=FLOATS))
+    got = np.empty((X.shape[0], m))
+    _sweep._product(X, WT, got)
+    np.testing.assert_array_equal(got.view(np.int64), _product(X, WT).view(np.int64))
+    if X.shape[0] <= _FEW_ROWS and m >= 8:
+        for r in range(X.shape[0]):
+            for h in range(m):
+                acc = X[r, 0] * WT[0, h]
+                for u in range(1, X.shape[1]):
+                    acc = acc + X[r, u] * WT[u, h]
+                assert got[r, h].hex() == acc.hex()
+
+
+def test_the_kernels_flat_arrays_hold_the_networks_parts() -> None:
+    net = pl.Network.random([1, 3, 5, 2], seed=0, activation="hardtanh")
+    wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running, w_rows = (
+        _sweep._unflat(*_sweep._flat(net))
+    )
+    for k, (W, b) in enumerate(net.layers):
+        np.testing.assert_array_equal(wt[w_off[k] : w_off[k + 1]], W.T.reshape(-1))
+        np.testing.assert_array_equal(bias[b_off[k] : b_off[k + 1]], b)
+    assert list(widths) == [1, 3, 5, 2] and list(n_knots) == [2, 2]
+    for j, act in enumerate(net.activations):
+        np.testing.assert_array_equal(knots[j], act.knots)
+        np.testing.assert_array_equal(slopes[j], act.slopes)
+        np.testing.assert_array_equal(offsets[j], act.offsets)
+        np.testing.assert_array_equal(active[j], act.active)
+    np.testing.assert_array_equal(running, _running_factors(net))
+    np.testing.assert_array_equal(w_rows, net.layers[1][0].reshape(-1))
 
 
 @pytest.mark.parametrize(
