@@ -1155,29 +1155,26 @@ def _own_bounds(
 @numba.njit(cache=True)
 def _sweep(
     flat: tuple[Any, Any],
-    a0: Any,
-    c0: Any,
-    ea_all: Any,
-    ec_all: Any,
+    own: Any,
     g_own: float,
     lo: float,
     hi: float,
     reaches: Any,
     cols: Any,
-    kink_chain: Any,
     certify: bool,
     every: int,
     work: Any,
 ) -> tuple[Any, ...]:
-    """The whole partition in one call.  ``flat``: the two arrays of :func:`_flat`, with
-    the first hidden layer's slopes and intercepts ``a0, c0`` (the net's own, or those of
-    a segment through input space); ``ea_all, ec_all``: the network-wide bounds of every
-    hidden neuron, concatenated; ``kink_chain``: twice the all-active absolute chain of
-    each output slope, which the bound on a slope difference across a boundary of an
-    earlier layer multiplies; ``every``: where a layer of :data:`_CONTINUITY_WIDTH`
-    neurons or more follows (and is not the output), the first children of all parents
-    but every ``every``-th take their intercepts from continuity (:func:`_running_outputs`;
-    1: none do); ``work``: the scratch array of :func:`_scratch_array`.
+    """The whole partition in one call.  ``flat``: the two arrays of :func:`_flat`;
+    ``own``: as :func:`_own` joins them, the first hidden layer's slopes and intercepts
+    ``a0, c0`` (the net's own, or those of a segment through input space), the
+    network-wide bounds ``ea_all, ec_all`` of every hidden neuron, concatenated, and
+    ``kink_chain``, twice the all-active absolute chain of each output slope, which the
+    bound on a slope difference across a boundary of an earlier layer multiplies;
+    ``every``: where a layer of :data:`_CONTINUITY_WIDTH` neurons or more follows (and
+    is not the output), the first children of all parents but every ``every``-th take
+    their intercepts from continuity (:func:`_running_outputs`; 1: none do); ``work``:
+    the scratch array of :func:`_scratch_array`.
 
     Returns ``(status, retried, loose, need)`` (status 0: done; 1: a state or an order
     that even a piece's own bounds cannot decide; retried: pieces split again with their
@@ -1192,6 +1189,10 @@ def _sweep(
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running, w_rows = net
     L = widths.size - 2  # hidden layers
     n = widths[1]
+    n_h = np.sum(widths[1:-1])
+    a0, c0 = own[:n], own[n : 2 * n]
+    ea_all, ec_all = own[2 * n : 2 * n + n_h], own[2 * n + n_h : 2 * (n + n_h)]
+    kink_chain = own[2 * (n + n_h) :]
     A = a0.reshape((1, n))  # read only
     C = c0.reshape((1, n))
     edges = np.array([lo, hi])
@@ -1354,28 +1355,21 @@ def _sweep(
 @numba.njit(cache=True)
 def _sweep_many(
     flat: tuple[Any, Any],
-    a0: Any,
-    c0: Any,
-    ea_all: Any,
-    ec_all: Any,
+    own: Any,
     g_own: float,
     reaches: Any,
     cols: Any,
-    kink_chain: Any,
     work: Any,
 ) -> tuple[Any, Any]:
-    """:func:`_sweep` on ``[0, 1]`` for every row of ``a0, c0`` (the first layers of
-    segments, with their bounds in the rows of ``ea_all, ec_all, kink_chain``): all the
-    breakpoints, flat, and how many each segment has (-1 for a segment that needs the
-    settling path, or a breakpoint whose error bound exceeds :data:`_REFINE` of its size)."""
-    S = a0.shape[0]
+    """:func:`_sweep` on ``[0, 1]`` for every row of ``own`` (the first layers of
+    segments with their bounds, as :func:`_own` joins them): all the breakpoints, flat,
+    and how many each segment has (-1 for a segment that needs the settling path, or a
+    breakpoint whose error bound exceeds :data:`_REFINE` of its size)."""
+    S = own.shape[0]
     counts = np.zeros(S, np.int64)
     found = []
     for s in range(S):
-        out = _sweep(
-            flat, a0[s], c0[s], ea_all[s], ec_all[s], g_own, 0.0, 1.0,
-            reaches, cols, kink_chain[s], True, _EVERY, work,
-        )  # fmt: skip
+        out = _sweep(flat, own[s], g_own, 0.0, 1.0, reaches, cols, True, _EVERY, work)
         points = out[1][1:-1][out[4]]
         loose = out[-1][1:-1][out[4]] > _REFINE * np.abs(points)
         if out[0][0] or out[5].size or loose.any():  # settled or refined one by one
@@ -1407,6 +1401,13 @@ def segment_args(net: Network, a0: FloatArray, c0: FloatArray) -> tuple[Any, ...
     ea = np.concatenate([np.zeros_like(a0)] + [1.01 * g * a for a, _ in chains[1:]], axis=1)
     ec = np.concatenate([np.zeros_like(c0)] + [1.01 * g * c for _, c in chains[1:]], axis=1)
     return _cached(net, "sweep_flat", _flat), ea, ec, 1.01 * g, 2.03 * out_chain
+
+
+def _own(a0: Any, c0: Any, ea: Any, ec: Any, kink_chain: Any) -> FloatArray:
+    """:func:`_sweep`'s ``own`` (rows of it, for 2-d arguments): the first layer's slopes
+    and intercepts, the network-wide bounds of every hidden neuron and the kink chains,
+    joined (an array argument costs the kernel's dispatch and unboxing about 0.1 us)."""
+    return np.ascontiguousarray(np.concatenate([a0, c0, ea, ec, kink_chain], axis=-1))
 
 
 def _flat(net: Network) -> tuple[FloatArray, IntArray]:
@@ -1480,7 +1481,11 @@ def _kernel_args(net: Network) -> tuple[Any, ...]:
     a0, c0 = parts[0][: parts[1][1]], parts[2][: parts[3][1]]  # the first layer's W.T and b
     wide = max(net.hidden_widths[2:], default=0) >= _CONTINUITY_WIDTH
     reaches = _reaches(net, np.arange(net.n_outputs))
-    return flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], net.hidden_widths[:-1], wide, reaches
+    own = _own(a0, c0, ea[0], ec[0], kink_chain[0])
+    return (
+        flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], net.hidden_widths[:-1], wide, reaches,
+        own,
+    )  # fmt: skip
 
 
 def partition_sweep(
@@ -1504,16 +1509,14 @@ def partition_sweep(
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
     args = _cached(net, "sweep_args", _kernel_args)
-    flat, a0, c0, ea, ec, g_own, kink_chain, widths, wide, reaches = args
+    flat, _, _, _, _, g_own, _, widths, wide, reaches, own = args
     if cols.size < net.n_outputs:  # one output (else every one)
         key = f"sweep_reaches_{int(cols[0])}"
         reaches = _cached(net, key, lambda n: _reaches(n, cols))
     lo, hi = float(lo), float(hi)
     work = _scratch_array()
     for every in (_EVERY, 1) if continuity and wide else (1,):
-        out = _sweep(
-            flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_chain, certify, every, work
-        )
+        out = _sweep(flat, own, g_own, lo, hi, reaches, cols, certify, every, work)
         info, edges, A, C, kink, open_b, inactive, states, s0, parent, region, *change, err = out
         if info[3] > work.size:
             _grow_scratch(int(info[3]))

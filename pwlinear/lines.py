@@ -142,16 +142,15 @@ def breakpoints_many(
     flat = np.zeros(0)
     if network.activations and a0.shape[0]:
         try:
-            from pwlinear._sweep import _reaches, _scratch_array, _sweep_many, segment_args
+            from pwlinear._sweep import _own, _reaches, _scratch_array, _sweep_many, segment_args
         except ImportError:  # numba missing: one analysis per segment
             pass
         else:
             net_flat, ea, ec, g_own, kink_chain = segment_args(network, a0, c0)
             if _all_moderate(network, a0, c0):
                 reaches = _reaches(network, cols)
-                flat, counts = _sweep_many(
-                    net_flat, a0, c0, ea, ec, g_own, reaches, cols, kink_chain, _scratch_array()
-                )
+                own = _own(a0, c0, ea, ec, kink_chain)
+                flat, counts = _sweep_many(net_flat, own, g_own, reaches, cols, _scratch_array())
     result = np.split(flat, np.cumsum(np.maximum(counts, 0))[:-1]) if counts.size else []
     for s in np.flatnonzero(counts < 0):  # the settling path, segment by segment
         layers = [(a0[s][:, None], c0[s]), *network.layers[1:]]

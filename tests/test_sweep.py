@@ -63,10 +63,10 @@ def _raw_sweep(net: pl.Network, lo: float, hi: float, every: int) -> tuple:
     flat, a0, c0, ea, ec, g_own, kink_bound, *_ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
+    own = _sweep._own(a0, c0, ea, ec, kink_bound)
     return _sweep._sweep(  # type: ignore[no-any-return]
-        flat, a0, c0, ea, ec, g_own, lo, hi, reaches, cols, kink_bound, True, every,
-        _sweep._scratch_array(),
-    )  # fmt: skip
+        flat, own, g_own, lo, hi, reaches, cols, True, every, _sweep._scratch_array()
+    )
 
 
 @given(st.one_of(nets(), degenerate_nets()), INTERVALS)
@@ -165,10 +165,10 @@ def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) 
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
+    own = _sweep._own(a0, c0, 1e6 * ea, 1e6 * ec, kink_bound)
     out = _sweep._sweep(
-        flat, a0, c0, 1e6 * ea, 1e6 * ec, g_own, *interval, reaches, cols, kink_bound, True,
-        1, _sweep._scratch_array(),
-    )  # fmt: skip
+        flat, own, g_own, *interval, reaches, cols, True, 1, _sweep._scratch_array()
+    )
     if out[0][0]:
         return
     swept = _sweep.partition_sweep(net, *interval, cols)
@@ -186,10 +186,10 @@ def test_slope_differences_decide_boundaries_as_the_exact_flags(
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     inf = np.full(net.n_outputs, math.inf)
+    own = _sweep._own(a0, c0, ea, ec, inf)
     out = _sweep._sweep(
-        flat, a0, c0, ea, ec, g_own, *interval, reaches, cols, inf, True, 1,
-        _sweep._scratch_array(),
-    )  # fmt: skip
+        flat, own, g_own, *interval, reaches, cols, True, 1, _sweep._scratch_array()
+    )
     if out[0][0]:
         return
     try:
