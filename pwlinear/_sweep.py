@@ -388,10 +388,9 @@ def _argsort(x: Any) -> tuple[Any, Any]:
     while (np.uint64(1) << bits) < np.uint64(n):
         bits += np.uint64(1)
     low = (np.uint64(1) << bits) - np.uint64(1)
-    keys = (x + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
     packed = _fresh(n, np.uint64)
     for a in range(n):
-        k = keys[a]
+        k = np.uint64(_bits(x[a] + 0.0))  # + 0.0 turns -0.0 into 0.0
         packed[a] = ((~k if k & sign else k | sign) & ~low) | np.uint64(a)
     with numba.objmode():
         _np_sort(packed)
@@ -522,6 +521,27 @@ def _product(X: Any, WT: Any, out: Any) -> None:
                 out[r, h] = out[r, h] + x * WT[u, h]
 
 
+@numba.njit(cache=True, inline="always")
+def _crossing_error(
+    mag: float, ea: float, ec: float, v: float, lo: float, hi: float, e_lo: float, e_hi: float
+) -> float:
+    """The error bound of a crossing at ``v`` in the piece ``[lo, hi]`` (ends within
+    ``e_lo, e_hi``) of a neuron whose map has slope magnitude ``mag`` and error bounds
+    ``ea, ec``: that of :func:`pwlinear._split._split`'s ``crossing_error``; infinite
+    where ``mag`` does not exceed ``ea``."""
+    U = 2.0**-53
+    if mag > ea:
+        inv = 1.01 / (mag - ea)
+        err = ec * inv + ((U * mag + ea) * inv + 2.02 * U) * abs(v)
+    else:
+        err = math.inf
+    if v == lo:  # rounded onto an end of its piece: within that end's error too
+        err += e_lo
+    if v == hi:
+        err += e_hi
+    return err
+
+
 @numba.njit(cache=True)
 def _ordered(x: Any, e: Any, start: int, stop: int) -> bool:
     """Whether the sorted crossings ``x[start:stop]`` are certainly in order: each gap
@@ -571,7 +591,6 @@ def _split_layer(
     fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
     plain_b = _plain(slopes_b, offsets_b)
     P, n = A.shape
-    U = 2.0**-53
     s_right = np.empty((P, n), np.int8)
     s_left = np.empty((P, n), np.int8)
     bad = np.zeros(P, np.bool_)
@@ -657,17 +676,9 @@ def _split_layer(
                     else (math.inf if kn > c else -math.inf)
                 )
                 v = min(max(v, lo), hi)
-                if mag > ea:
-                    inv = 1.01 / (mag - ea)
-                    err = ec * inv + ((U * mag + ea) * inv + 2.02 * U) * abs(v)
-                else:
-                    err = math.inf
-                    if certify:
-                        bad[q] = True
-                if v == lo:  # rounded onto an end of its piece: within that end's error too
-                    err += edge_err[q]
-                if v == hi:
-                    err += edge_err[q + 1]
+                err = _crossing_error(mag, ea, ec, v, lo, hi, edge_err[q], edge_err[q + 1])
+                if certify and not mag > ea:
+                    bad[q] = True
                 p[t], i[t], m[t], x[t], e[t], ga[t], gc[t] = q, j, k, v, err, a, c
                 t += 1
         if stop - start < 2:
@@ -680,8 +691,17 @@ def _split_layer(
             order += start
             if buf.size < order.size:
                 buf = _fresh(order.size, np.float64)
-            for v in (e, ga, gc):  # one array at a time: each gather's reads stay
-                _permute(v, order, start, buf)  # within the reach of the TLB
+            # exact maps (the first layer's): each bound is a function of the crossing's
+            # point and slope, found again after the sort instead of gathered
+            exact = ea_max[row] == 0.0 and ec_max[row] == 0.0 and mu[q] == 0.0 and nu[q] == 0.0
+            if not exact:  # one array at a time: each gather's reads stay within the
+                _permute(e, order, start, buf)  # reach of the TLB
+            _permute(ga, order, start, buf)
+            _permute(gc, order, start, buf)
+            if exact:
+                for t in range(start, stop):
+                    e[t] = _crossing_error(abs(ga[t]), 0.0, 0.0, x[t], lo, hi, edge_err[q],
+                                           edge_err[q + 1])  # fmt: skip
             if knots.size == 1 and stop - start == n:  # every neuron crosses once, in
                 for t in range(start, stop):  # order, so i was 0, 1, ...: no gather
                     i[t] = order[t - start] - start

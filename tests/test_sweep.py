@@ -619,6 +619,27 @@ def test_products_of_few_rows_are_summed_in_order_on_both_paths(
                 assert got[r, h].hex() == acc.hex()
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_first_layer_crossing_bounds_are_found_again_after_the_sort(seed: int) -> None:
+    # the first layer's maps are exact, so the bound of each crossing is a function of
+    # its point and slope: the sort of 40 crossings in one piece skips gathering them
+    # and computes them again, to the bit, and each holds against the exact crossing
+    from fractions import Fraction
+
+    net = pl.Network.random([1, 40, 1], seed=seed)
+    W, b = net.layers[0]
+    out = _raw_sweep(net, -math.inf, math.inf, 1)
+    x, err, neuron = out[1][1:-1], out[-1][1:-1], out[11]
+    assert x.size == 40
+    mag, U = np.abs(W[neuron, 0]), 2.0**-53
+    inv = 1.01 / mag
+    expect = 0.0 * inv + ((U * mag + 0.0) * inv + 2.02 * U) * np.abs(x)
+    np.testing.assert_array_equal(err.view(np.int64), expect.view(np.int64))
+    for v, e, j in zip(x, err, neuron):
+        exact = -Fraction(float(b[j])) / Fraction(float(W[j, 0]))
+        assert abs(Fraction(float(v)) - exact) <= Fraction(float(e))
+
+
 def test_the_kernels_flat_arrays_hold_the_networks_parts() -> None:
     net = pl.Network.random([1, 3, 5, 2], seed=0, activation="hardtanh")
     wt, w_off, bias, b_off, widths, knots, n_knots, slopes, offsets, active, running, w_rows = (
