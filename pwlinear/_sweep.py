@@ -543,6 +543,19 @@ def _crossing_error(
 
 
 @numba.njit(cache=True)
+def _longest_run(p: Any) -> int:
+    """The most switches in one parent: the longest run of equal values in the sorted
+    ``p`` (0 when empty), without counting every parent."""
+    if p.size == 0 or p[0] == p[-1]:  # (one parent: the first layer's)
+        return p.size
+    longest, run = 0, 0
+    for t in range(p.size):
+        run = run + 1 if t and p[t] == p[t - 1] else 1
+        longest = max(longest, run)
+    return longest
+
+
+@numba.njit(cache=True)
 def _ordered(x: Any, e: Any, start: int, stop: int) -> bool:
     """Whether the sorted crossings ``x[start:stop]`` are certainly in order: each gap
     exceeds the two error bounds ``e``.  (A function of its own: inlined in
@@ -1306,7 +1319,7 @@ def _sweep(
         _running_outputs(
             FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out, ev, edges
         )
-        longest = np.bincount(p, minlength=FA.shape[0]).max()  # switches in one parent
+        longest = _longest_run(p)  # switches in one parent
         if k < L - 1:
             sums += longest + 2
             if certify and ev == 1:  # no continuity: _continuity_factors reads mu, nu only

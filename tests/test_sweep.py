@@ -772,3 +772,10 @@ def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> Non
             c_hi, c_lo = _dot2(xc[None], w, b[j : j + 1], split=True, X_err=xc_err[None])
             got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j])
             np.testing.assert_array_equal(bits(got), bits([a[0], c_hi[0], c_lo[0]]))
+
+
+@given(st.lists(st.integers(0, 5), max_size=30))
+def test_longest_run_counts_the_most_switches_in_one_parent(p: list) -> None:
+    p_sorted = np.sort(np.array(p, dtype=np.int64))
+    expect = int(np.bincount(p_sorted).max()) if p else 0
+    assert _sweep._longest_run(p_sorted) == expect
