@@ -1506,7 +1506,8 @@ def _kernel_args(net: Network) -> tuple[Any, ...]:
     """:func:`segment_args` for the network's own first layer, with the widths of the
     hidden layers whose states the sweep returns (all but the last), whether a hidden
     layer after the second has :data:`_CONTINUITY_WIDTH` neurons or more (a layer that
-    continuity can come before), and :func:`_reaches` of every output; computed once
+    continuity can come before), :func:`_reaches` of every output, and the first layer
+    with the bounds joined as :func:`_sweep` takes them (:func:`_own`); computed once
     per network."""
     W0, b0 = net.layers[0]
     flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
