@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_core import calibrate, timed
 
 import pwlinear as pl
 
@@ -57,16 +58,11 @@ def paired(f_rev: Any, f_new: Any, rounds: int) -> tuple[float, float, float]:
     """Best times of both and the median ratio new / revision of paired batches (each
     batch about 10 ms; the order alternates)."""
     f_rev()
-    t = time.perf_counter()
-    f_rev()
-    k = max(1, int(0.01 / (time.perf_counter() - t)))
+    k = calibrate(f_rev, 0.01)
     times: dict[Any, list[float]] = {f_rev: [], f_new: []}
     for r in range(rounds):
         for f in (f_rev, f_new) if r % 2 else (f_new, f_rev):
-            t = time.perf_counter()
-            for _ in range(k):
-                f()
-            times[f].append((time.perf_counter() - t) / k)
+            times[f].append(timed(f, k))
     a, b = np.array(times[f_rev]), np.array(times[f_new])
     return float(a.min()), float(b.min()), float(np.median(b / a))
 

@@ -529,10 +529,9 @@ def _crossing_error(
     ``e_lo, e_hi``) of a neuron whose map has slope magnitude ``mag`` and error bounds
     ``ea, ec``: that of :func:`pwlinear._split._split`'s ``crossing_error``; infinite
     where ``mag`` does not exceed ``ea``."""
-    U = 2.0**-53
     if mag > ea:
         inv = 1.01 / (mag - ea)
-        err = ec * inv + ((U * mag + ea) * inv + 2.02 * U) * abs(v)
+        err = ec * inv + ((_U * mag + ea) * inv + 2.02 * _U) * abs(v)
     else:
         err = math.inf
     if v == lo:  # rounded onto an end of its piece: within that end's error too
@@ -1503,23 +1502,19 @@ def _unflat(floats: Any, ints: Any) -> tuple[Any, ...]:
 
 
 def _kernel_args(net: Network) -> tuple[Any, ...]:
-    """:func:`segment_args` for the network's own first layer, with the widths of the
-    hidden layers whose states the sweep returns (all but the last), whether a hidden
-    layer after the second has :data:`_CONTINUITY_WIDTH` neurons or more (a layer that
-    continuity can come before), :func:`_reaches` of every output, and the first layer
-    with the bounds joined as :func:`_sweep` takes them (:func:`_own`); computed once
-    per network."""
+    """What :func:`_sweep` takes of the network along its own first layer: the arrays of
+    :func:`_flat`, ``own`` (:func:`_own` of :func:`segment_args`) and the factor of a
+    piece's own bounds, with the widths of the hidden layers whose states the sweep
+    returns (all but the last), whether a hidden layer after the second has
+    :data:`_CONTINUITY_WIDTH` neurons or more (a layer that continuity can come before),
+    and :func:`_reaches` of every output; computed once per network."""
     W0, b0 = net.layers[0]
-    flat, ea, ec, g_own, kink_chain = segment_args(net, W0[:, 0][None, :], b0[None, :])
-    parts = _unflat(*flat)
-    a0, c0 = parts[0][: parts[1][1]], parts[2][: parts[3][1]]  # the first layer's W.T and b
+    a0, c0 = (np.asarray(v, dtype=np.float64) for v in (W0[:, 0], b0))
+    flat, ea, ec, g_own, kink_chain = segment_args(net, a0[None, :], c0[None, :])
+    own = _own(a0, c0, ea[0], ec[0], kink_chain[0])
     wide = max(net.hidden_widths[2:], default=0) >= _CONTINUITY_WIDTH
     reaches = _reaches(net, np.arange(net.n_outputs))
-    own = _own(a0, c0, ea[0], ec[0], kink_chain[0])
-    return (
-        flat, a0, c0, ea[0], ec[0], g_own, kink_chain[0], net.hidden_widths[:-1], wide, reaches,
-        own,
-    )  # fmt: skip
+    return flat, own, g_own, net.hidden_widths[:-1], wide, reaches
 
 
 def partition_sweep(
@@ -1543,7 +1538,7 @@ def partition_sweep(
     Raises :class:`SweepUndecided` where the exact settling path is needed.
     """
     args = _cached(net, "sweep_args", _kernel_args)
-    flat, _, _, _, _, g_own, _, widths, wide, reaches, own = args
+    flat, own, g_own, widths, wide, reaches = args
     if cols.size < net.n_outputs:  # one output (else every one)
         key = f"sweep_reaches_{int(cols[0])}"
         reaches = _cached(net, key, lambda n: _reaches(n, cols))

@@ -57,13 +57,22 @@ def assert_same_partition(a: tuple, b: tuple) -> None:
         np.testing.assert_array_equal(getattr(a[6], field), getattr(b[6], field))
 
 
+def _segment_parts(net: pl.Network) -> tuple:
+    """The kernel's arguments along the net's own first layer, each part on its own:
+    the flat arrays, the first layer, the network-wide bounds, the own-bound factor and
+    the kink chains (which :func:`_sweep._own` joins)."""
+    W0, b0 = net.layers[0]
+    a0, c0 = W0[:, 0].astype(np.float64), b0.astype(np.float64)
+    flat, ea, ec, g_own, kink = _sweep.segment_args(net, a0[None], c0[None])
+    return flat, a0, c0, ea[0], ec[0], g_own, kink[0]
+
+
 def _raw_sweep(net: pl.Network, lo: float, hi: float, every: int) -> tuple:
     """:func:`_sweep._sweep` on the net's own first layer, intercepts by continuity in
     blocks of ``every`` parents (1: by products only)."""
-    flat, a0, c0, ea, ec, g_own, kink_bound, *_ = _sweep._kernel_args(net)
+    flat, own, g_own, *_ = _sweep._kernel_args(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
-    own = _sweep._own(a0, c0, ea, ec, kink_bound)
     return _sweep._sweep(  # type: ignore[no-any-return]
         flat, own, g_own, lo, hi, reaches, cols, True, every, _sweep._scratch_array()
     )
@@ -161,7 +170,7 @@ def test_wider_layers_give_the_numpy_partitions_bits(width: int) -> None:
 def test_pieces_retried_with_their_own_bounds(net: pl.Network, interval: tuple) -> None:
     # network-wide bounds inflated a million times: pieces of later layers are retried
     # with their own bounds, and the partition is the numpy path's all the same
-    flat, _, _, ea, ec, g_own, kink_bound, *_ = _sweep._kernel_args(net)
+    flat, _, _, ea, ec, g_own, kink_bound = _segment_parts(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     a0, c0 = net.layers[0][0][:, 0].copy(), net.layers[0][1].copy()
@@ -182,7 +191,7 @@ def test_slope_differences_decide_boundaries_as_the_exact_flags(
 ) -> None:
     # an infinite network-wide kink bound leaves every boundary of an earlier layer to
     # the sweep's difference test: what it decides is the partition's (exact) flags
-    flat, a0, c0, ea, ec, g_own, *_ = _sweep._kernel_args(net)
+    flat, a0, c0, ea, ec, g_own, _ = _segment_parts(net)
     cols = np.arange(net.n_outputs)
     reaches = _sweep._reaches(net, cols)
     inf = np.full(net.n_outputs, math.inf)
@@ -292,7 +301,7 @@ def test_own_bounds_equal_the_numpy_local_bounds(net: pl.Network) -> None:
     flat, *_ = _cached(net, "sweep_args", _sweep._kernel_args)
     states = np.concatenate(dense, axis=1) if dense else np.zeros((len(r), 0), np.int8)
     rows = np.arange(len(r))
-    g = _sweep._kernel_args(net)[5]
+    g = _sweep._kernel_args(net)[2]
     # first siblings: the piece's own states, and some other state of each neuron
     others = [(d + 1) % (act.knots.size + 1) for d, act in zip(dense, net.activations)]
     for firsts in (dense, others):
