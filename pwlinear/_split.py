@@ -267,6 +267,13 @@ def _two_sum(a: Any, b: Any) -> tuple[Any, Any]:
     return s, (a - (s - bp)) + (b - bp)
 
 
+def _sum_error(a: Any, b: Any, s: Any) -> Any:
+    """The exact error ``a + b - s`` of the float sum ``s = a + b``: :func:`_two_sum`'s,
+    given ``s`` (floats or arrays; the sweep compiles this same function)."""
+    bp = s - a
+    return (a - (s - bp)) + (b - bp)
+
+
 def _numerator(k: Any, c: Any, c_lo: Any) -> Any:
     """:math:`k - (c + c_{lo})` rounded once but for a tiny error: :math:`k - c` split into
     its float and its error (:func:`_two_sum`, written out so that the sweep can compile
@@ -351,20 +358,64 @@ def _product(X: FloatArray, WT: FloatArray) -> FloatArray:
     return out
 
 
+def _compensated_product(X: FloatArray, WT: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:math:`X W^T` (``X`` of a few rows, one or more columns) with each entry summed in
+    order as :func:`_product` sums few rows, and the sum of its rounding errors: each
+    product's exact error (:func:`_product_error`) and each sum's (:func:`_sum_error`),
+    added in order, :math:`e_0 + (e_1 + e'_1) + \\dots` -- Ogita, Rump and Oishi's Dot2,
+    whose float and error together are nearly correctly rounded -- as the sweep's
+    :func:`pwlinear._sweep._compensated_product` adds them (the same bits).  In blocks
+    of about a million terms."""
+    rows, n = X.shape
+    x, w = np.broadcast_arrays(X[:, 0, None], WT[0])
+    out = x * w
+    lo = _product_error(x, w, out)
+    step = max(1, (1 << 20) // (rows * WT.shape[1]))
+    for u in range(1, n, step):
+        x, w = np.broadcast_arrays(X[:, u : u + step, None], WT[u : u + step])
+        terms = x * w
+        sums = np.add.accumulate(np.concatenate([out[:, None], terms], axis=1), axis=1)
+        err = _product_error(x, w, terms) + _sum_error(sums[:, :-1], terms, sums[:, 1:])
+        lo = np.add.accumulate(np.concatenate([lo[:, None], err], axis=1), axis=1)[:, -1]
+        out = sums[:, -1]
+    return out, lo
+
+
+def _running_errors(
+    hi: FloatArray, lo0: FloatArray, d: FloatArray, w: FloatArray, steps: FloatArray
+) -> FloatArray:
+    """The rounding errors of one parent's running sums ``hi[r] = hi[r - 1] + steps[r -
+    1]`` (rows), whose steps are the products ``d[:, None] * w``: from ``lo0`` (the first
+    row's), each step's product and sum errors added in order, ``lo[r] = lo[r - 1] +
+    (e + e')``, as the sweep's :func:`pwlinear._sweep._compensated_sums` adds them.  With
+    exact ``d`` and ``w``, ``hi + lo`` is as accurate as Dot2 of every term since the
+    first row's product."""
+    d2, w2 = np.broadcast_arrays(d[:, None], w)
+    err = _product_error(d2, w2, steps)
+    err += _sum_error(hi[:-1], steps, hi[1:])
+    return np.cumsum(np.concatenate([lo0, err]), axis=0)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class _Before:
     """The first hidden layer on the second one's pieces: its activation's slopes and
     offsets, its maps ``A, C`` on each piece's parent, the parent of each piece and its
-    states there, and the weights ``W, b`` into the second layer.
+    states there, and the weights ``W, b`` into the second layer; and under relu's table
+    (:func:`_compensates`), the second layer's maps ``A2, C2`` on its pieces, nearly
+    correctly rounded, with the intercepts' errors ``C2_lo`` (``compensated``).
 
-    The second layer's maps came from a product on each parent's first child and running
+    The second layer's maps come from a product on each parent's first child and running
     sums of rank-one updates on its later children, which lose digits where the updates
-    cancel.  :meth:`maps` recomputes the map of a crossing neuron from the first layer's
-    maps, which are exact, as one product of its weights with the piece's
-    post-activations by :func:`_dot2`: nearly correctly rounded, so nearly so are its
-    crossings (:func:`_numerator` keeps the digits a knot cancels).
-    Deeper, the parents' maps carry the rounding of the layers below, which a more
-    accurate product cannot remove: there the running sums stay."""
+    cancel.  :meth:`maps` gives the map of a crossing neuron nearly correctly rounded
+    from the first layer's maps, which are exact, so nearly so are its crossings
+    (:func:`_numerator` keeps the digits a knot cancels): with relu's table the
+    post-activations are exact, and the running sums carry their rounding errors
+    (:func:`_compensated_product` on the one piece of the first layer, then
+    :func:`_running_errors` along its children), so that the second layer's maps are
+    their rounded sums, as in the sweep; else the map is one product of the neuron's
+    weights with the piece's post-activations by :func:`_dot2`.  Deeper, the parents'
+    maps carry the rounding of the layers below, which a more accurate product cannot
+    remove: there the running sums stay."""
 
     slopes: FloatArray
     offsets: FloatArray
@@ -374,10 +425,14 @@ class _Before:
     s: NDArray[Any]
     W: FloatArray
     b: FloatArray
+    compensated: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     def maps(self, p: IntArray, i: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Slopes and intercepts of neurons ``i`` on pieces ``p``, :math:`W_i (S A)` and
         :math:`W_i (S C + O) + b_i`, the intercepts as sums and their errors."""
+        if self.compensated is not None:
+            A2, C2, C2_lo = self.compensated
+            return A2[p, i], C2[p, i], C2_lo[p, i]
         st, rows, w = self.s[p], self.parent[p], self.W[i]
         slope, offset, A, C = self.slopes[st], self.offsets[st], self.A[rows], self.C[rows]
         # the post-activations and their rounding errors (a leaky slope's product, an
@@ -389,6 +444,13 @@ class _Before:
         xc_err = _product_error(slope, C, xc0) + sum_err
         c_hi, c_lo = _dot2(xc, w, self.b[i], split=True, X_err=xc_err)
         return a, c_hi, c_lo
+
+
+def _compensates(slopes: FloatArray, offsets: FloatArray) -> bool:
+    """Whether the second hidden layer's maps are compensated, nearly correctly rounded
+    (:class:`_Before`): where the first layer's activation table is relu's (every slope 0
+    or 1, every offset 0), whose post-activations and switch effects are exact."""
+    return bool(np.isin(slopes, (0.0, 1.0)).all() and not offsets.any())
 
 
 def _split(

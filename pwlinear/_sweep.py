@@ -16,8 +16,10 @@ its output maps).  The bounds of the next layers grow by the running sums'
 operations (:func:`pwlinear._bounds._running_scale`), and a piece's own
 bounds take each neuron's slopes along the sums from its first sibling.
 Running sums lose digits where their updates cancel, so the second hidden
-layer's crossings take their slopes and intercepts from the exact first
-layer instead, by a compensated product (:func:`_dot2_post`).
+layer's maps come nearly correctly rounded from the exact first layer: under
+relu's table the product and running sums carry their rounding errors
+(:func:`_compensated_product`, :func:`_compensated_sums`), else each crossing's
+map is a compensated product of its own (:func:`_dot2_post`).
 Before a layer of :data:`_CONTINUITY_WIDTH` neurons or more, three first
 children in four take their intercepts from continuity with the child before
 them instead of from the product (1.25 rows of it per parent instead of 2; the
@@ -458,6 +460,7 @@ _fma: Any = intrinsic(_fma_typing)
 
 # the numpy path's functions, compiled: the same operations, so the same bits
 _two_sum = numba.njit(inline="always")(_split._two_sum)
+_sum_error = numba.njit(inline="always")(_split._sum_error)
 _numerator = numba.njit(cache=True)(_split._numerator)
 _FEW_ROWS = _split._FEW_ROWS
 
@@ -465,8 +468,9 @@ _FEW_ROWS = _split._FEW_ROWS
 @numba.njit(cache=True)
 def _plain(slopes: Any, offsets: Any) -> bool:
     """Whether every slope of an activation's table is 0 or 1 and every offset 0
-    (relu): :func:`_split_layer`'s compensated crossing maps then skip inactive
-    neurons."""
+    (relu's, :func:`pwlinear._split._compensates`): the first layer's post-activations
+    and switch effects are then exact, and the second layer's maps carry their rounding
+    errors (:func:`_compensated_sums`)."""
     plain = True
     for st in range(slopes.size):
         plain &= (slopes[st] == 0.0 or slopes[st] == 1.0) and offsets[st] == 0.0
@@ -482,8 +486,8 @@ def _dot2_post(
     offsets[S[q]]`` (plus ``b``): the same operations in the same order, so the same
     bits (a product's rounding error by a fused multiply-add is the one Dekker's
     splitting finds there).  The intercept comes as its sum and the sum's error, for
-    :func:`pwlinear._split._numerator`.  (For relu's table, :func:`_split_layer` has
-    the same sums inline, skipping the inactive neurons' zero terms.)"""
+    :func:`pwlinear._split._numerator`.  (Under relu's table the maps carry their errors
+    instead: :func:`_compensated_sums`.)"""
     sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
     for t in range(w.size):
         st = S[q, t]
@@ -519,6 +523,88 @@ def _product(X: Any, WT: Any, out: Any) -> None:
             x = X[r, u]
             for h in range(WT.shape[1]):
                 out[r, h] = out[r, h] + x * WT[u, h]
+
+
+@numba.njit(cache=True)
+def _compensated_product(X: Any, WT: Any, bias: Any, out: Any, lo: Any) -> None:
+    """``out = X @ WT`` summed in order as :func:`_product` sums few rows, with the
+    bias added to the last row, and the sum of every rounding error in ``lo``, as
+    :func:`pwlinear.analysis._compensated_maps` finds them (the same bits): the first
+    hidden layer's one piece, whose post-activations are exact under relu's table."""
+    rows, n = X.shape
+    for r in range(rows):
+        x = X[r, 0]
+        for h in range(WT.shape[1]):
+            v = x * WT[0, h]
+            out[r, h] = v
+            lo[r, h] = _fma(x, WT[0, h], -v)
+        for u in range(1, n):
+            x = X[r, u]
+            for h in range(WT.shape[1]):
+                v = x * WT[u, h]
+                a = out[r, h]
+                s = a + v
+                out[r, h] = s
+                lo[r, h] = lo[r, h] + (_fma(x, WT[u, h], -v) + _sum_error(a, v, s))
+    r = rows - 1
+    for h in range(WT.shape[1]):
+        a = out[r, h]
+        s = a + bias[h]
+        out[r, h] = s
+        lo[r, h] = lo[r, h] + _sum_error(a, bias[h], s)
+
+
+@numba.njit(cache=True)
+def _compensated_sums(
+    F: Any,
+    F_lo: Any,
+    ga: Any,
+    gc: Any,
+    WT: Any,
+    i: Any,
+    old: Any,
+    new: Any,
+    slopes: Any,
+    offsets: Any,
+    A_out: Any,
+    C_out: Any,
+    C_lo: Any,
+) -> None:
+    """The second hidden layer's maps on every child of the first layer's one piece,
+    nearly correctly rounded: :func:`_running_outputs`' running sums from the first
+    child's ``F`` (slopes, then intercepts), with the sum of their rounding errors from
+    the first child's ``F_lo`` (each step's product and sum errors), as
+    :func:`pwlinear._split._running_errors` adds them, written as their rounded sum
+    ``A_out`` for the slopes and as the float ``C_out`` and error ``C_lo`` of
+    :func:`_two_sum` for the intercepts (the same bits).  The running rows are kept in
+    buffers of their own, which the compiler vectorises (rows of one array it does
+    not)."""
+    n_out = WT.shape[1]
+    a_row, c_row, a_lo, c_lo = np.empty(n_out), np.empty(n_out), np.empty(n_out), np.empty(n_out)
+    for h in range(n_out):
+        a_row[h], c_row[h], a_lo[h], c_lo[h] = F[0, h], F[1, h], F_lo[0, h], F_lo[1, h]
+        A_out[0, h] = a_row[h] + a_lo[h]
+        C_out[0, h], C_lo[0, h] = _two_sum(c_row[h], c_lo[h])
+    for t in range(i.size):
+        ds = slopes[new[t]] - slopes[old[t]]
+        da = ds * ga[t]
+        dc = ds * gc[t] + (offsets[new[t]] - offsets[old[t]])
+        j = i[t]
+        r = t + 1
+        for h in range(n_out):
+            w = WT[j, h]
+            v = da * w
+            a = a_row[h]
+            s = a + v
+            e = a_lo[h] + (_fma(da, w, -v) + _sum_error(a, v, s))
+            a_row[h], a_lo[h] = s, e
+            A_out[r, h] = s + e
+            v = dc * w
+            c = c_row[h]
+            s = c + v
+            e = c_lo[h] + (_fma(dc, w, -v) + _sum_error(c, v, s))
+            c_row[h], c_lo[h] = s, e
+            C_out[r, h], C_lo[r, h] = _two_sum(s, e)
 
 
 @numba.njit(cache=True, inline="always")
@@ -593,15 +679,17 @@ def _split_layer(
     crossing order, so that later passes read them in sequence: read by neuron in crossing
     order, they stall on memory in a wide layer.
 
-    ``before``: ``(fresh, A, C, parent, S, slopes, offsets, W, b)``, the layer before as
-    :class:`pwlinear._split._Before` has it (its maps on the parents, each piece's
-    parent and states, its activation's tables, the weights into this layer, rows by
-    neuron); where ``fresh`` (the second hidden layer), the crossing maps are recomputed
-    from them by :func:`_dot2_post`, as there.  ``mu, nu``: per piece, the factors of
+    ``before``: ``(fresh, A, C, parent, S, slopes, offsets, W, b, C_lo)``, the layer
+    before as :class:`pwlinear._split._Before` has it (its maps on the parents, each
+    piece's parent and states, its activation's tables, the weights into this layer,
+    rows by neuron) and the errors ``C_lo`` of this layer's intercepts where its maps
+    are compensated (:func:`_compensated_sums`; else no rows); where ``fresh`` (the
+    second hidden layer), the crossing maps are then ``A`` and ``C`` with ``C_lo``, else
+    recomputed by :func:`_dot2_post`, as there.  ``mu, nu``: per piece, the factors of
     the intercept bounds beyond ``EC`` on the units ``ua, uc`` (:func:`_extra`).
     """
-    fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
-    plain_b = _plain(slopes_b, offsets_b)
+    fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b, C_lo = before
+    compensated = C_lo.shape[0] > 0
     P, n = A.shape
     s_right = np.empty((P, n), np.int8)
     s_left = np.empty((P, n), np.int8)
@@ -650,28 +738,8 @@ def _split_layer(
                 continue
             a, c = A[q, j], C[q, j]
             c_hi, c_lo = c, 0.0
-            if fresh and plain_b:
-                # _dot2_post, inlined by hand (numba's inlining of it costs its six
-                # arrays' reference counts per crossing, a fifth of 1x64x64x1's time):
-                # relu's table, so inactive neurons are skipped and active ones have no
-                # post-activation rounding.  The same bits, as those terms are zeros,
-                # which leave the sums unchanged (a sum that starts at +0 is never -0,
-                # and a zero of either sign added to it keeps it; the errors of such
-                # steps are +0 too)
-                sa, ka, sc, kc = 0.0, 0.0, 0.0, 0.0
-                row_b = parent_b[q]
-                for u in range(W_b.shape[1]):
-                    if slopes_b[S_b[q, u]] == 0.0:
-                        continue
-                    y, xa, xc = W_b[j, u], A_b[row_b, u], C_b[row_b, u]
-                    pa, pc = xa * y, xc * y
-                    sa, err = _two_sum(sa, pa)
-                    ka = ka + (err + _fma(xa, y, -pa))
-                    sc, err = _two_sum(sc, pc)
-                    kc = kc + (err + _fma(xc, y, -pc))
-                sc, err = _two_sum(sc, bias_b[j])
-                a, c_hi, c_lo = sa + ka, sc, kc + err
-                c = c_hi + c_lo
+            if fresh and compensated:  # nearly correctly rounded, intercepts with errors
+                c_lo = C_lo[q, j]
             elif fresh:
                 a, c_hi, c_lo = _dot2_post(
                     A_b, C_b, parent_b[q], S_b, q, slopes_b, offsets_b, W_b[j], bias_b[j]
@@ -755,13 +823,15 @@ def _resplit(
     x, e, bad``.  Bounds change the crossings' error bounds and what is certain, not the
     states or crossings themselves; where a piece's do change (a state on a knot), nothing
     is written and it returns False, for the whole layer to be split again."""
-    fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b = before
+    fresh, A_b, C_b, parent_b, S_b, slopes_b, offsets_b, W_b, bias_b, C_lo = before
+    compensated = C_lo.shape[0] > 0
     own = np.zeros(0, np.int64)  # the piece's own row of bounds only
     found = []
     for r in range(rows.size):
         q = rows[r]
         before_q = (fresh, A_b, C_b, parent_b[q : q + 1] if fresh else parent_b,
-                    S_b[q : q + 1] if fresh else S_b, slopes_b, offsets_b, W_b, bias_b)  # fmt: skip
+                    S_b[q : q + 1] if fresh else S_b, slopes_b, offsets_b, W_b, bias_b,
+                    C_lo[q : q + 1] if compensated else C_lo)  # fmt: skip
         got = _split_layer(
             A[q : q + 1], C[q : q + 1], edges[q : q + 2], edge_err[q : q + 2],
             EA2[r + 1 : r + 2], EC2[r + 1 : r + 2], own, knots, certify, before_q,
@@ -1240,7 +1310,7 @@ def _sweep(
     need = np.zeros(1, np.int64)  # the scratch size that would have held every temporary
     # the first layer, for recomputing the second one's crossing maps (_split_layer)
     no_before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), slopes[0],
-                 offsets[0], np.zeros((1, 1)), np.zeros(1))  # fmt: skip
+                 offsets[0], np.zeros((1, 1)), np.zeros(1), np.zeros((0, 1)))  # fmt: skip
     before = no_before
     no_rows = np.zeros(0, np.int64)  # every piece the network-wide bounds (_split_layer)
     mu, nu = np.zeros(1), np.zeros(1)  # intercept bounds beyond those (_continuity_factors)
@@ -1297,10 +1367,17 @@ def _sweep(
         )  # fmt: skip
         WT = wt[w_off[k + 1] : w_off[k + 2]].reshape((n, n_next))
         both = _scratch(work, need, 1, n_rows, n_next)
-        _product(post, WT, both)
+        # under relu's table the second layer's maps nearly correctly rounded, and its
+        # intercepts' errors for its crossings (_compensated_sums)
+        compensated = k == 0 and k < L - 1 and _plain(slopes[0], offsets[0])
+        F_lo = np.empty((2 if compensated else 0, n_next))
+        if compensated:  # (one piece, so one parent: no continuity)
+            _compensated_product(post, WT, bias[b_off[1] : b_off[2]], both, F_lo)
+        else:
+            _product(post, WT, both)
+            both[P:] += bias[b_off[k + 1] : b_off[k + 2]]
         FA = both[:P]
         FC = both[P:]
-        FC += bias[b_off[k + 1] : b_off[k + 2]]
         edges, edge_err = edges2, err2
         if k < L - 1:  # the last layer's states are its switch events
             chain.append(S2)
@@ -1315,9 +1392,17 @@ def _sweep(
         else:  # the outputs, which leave the sweep
             A_out = _fresh(parent.size * n_next, np.float64).reshape((parent.size, n_next))
             C_out = _fresh(parent.size * n_next, np.float64).reshape((parent.size, n_next))
-        _running_outputs(
-            FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out, ev, edges
-        )
+        if compensated:  # slot 0's post-activations are spent
+            C_lo = _scratch(work, need, 0, parent.size, n_next)
+            _compensated_sums(
+                both, F_lo, ga, gc, WT, i, old, new, slopes[0], offsets[0], A_out, C_out, C_lo
+            )
+        else:
+            C_lo = F_lo
+            _running_outputs(
+                FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out, ev,
+                edges,
+            )  # fmt: skip
         longest = _longest_run(p)  # switches in one parent
         if k < L - 1:
             sums += longest + 2
@@ -1338,7 +1423,7 @@ def _sweep(
             before = no_before
             if k == 0:  # the first layer's maps are exact: the second's crossings from them
                 W1, b1 = w_rows.reshape((n_next, n)), bias[b_off[1] : b_off[2]]
-                before = (True, A, C, parent, S2, slopes[0], offsets[0], W1, b1)
+                before = (True, A, C, parent, S2, slopes[0], offsets[0], W1, b1, C_lo)
             A, C = A_out, C_out
             continue
         region = _fresh(p.size, np.int64)  # the region each switch begins

@@ -78,7 +78,20 @@ from pwlinear._events import (
     _states,
 )
 from pwlinear._exact import to_float, to_fraction
-from pwlinear._split import _Before, _extra_ec, _insert, _Pieces, _product, _split, _Undecided
+from pwlinear._split import (
+    _Before,
+    _compensated_product,
+    _compensates,
+    _extra_ec,
+    _insert,
+    _Pieces,
+    _product,
+    _running_errors,
+    _split,
+    _sum_error,
+    _two_sum,
+    _Undecided,
+)
 from pwlinear._validation import check_interval, check_output
 from pwlinear.activations import Activation
 from pwlinear.network import Network, as_network
@@ -119,6 +132,16 @@ def _next_maps(
     ``A @ ascontiguousarray(W.T)`` to the last bit).  Intercepts of every ``every``-th
     piece only (the rest come from continuity: :func:`pwlinear._events._continuity_sums`),
     the sweep's product, row for row."""
+    P = A.shape[0]
+    out = _product(_post_activations(act, s, A, C, every), WT)
+    return out[:P], out[P:] + b
+
+
+def _post_activations(
+    act: Activation, s: NDArray[Any], A: FloatArray, C: FloatArray, every: int = 1
+) -> FloatArray:
+    """:func:`_next_maps`' factor: the slopes :math:`S A` on each piece, then the
+    intercepts :math:`S C + O` on every ``every``-th."""
     slope = _lookup(act.slopes, s)
     P = A.shape[0]
     post = np.empty((P + (P + every - 1) // every, A.shape[1]))
@@ -126,8 +149,18 @@ def _next_maps(
     np.multiply(C[::every], slope[::every], out=post[P:])
     if act.offsets.any():
         post[P:] += _lookup(act.offsets, s[::every])
-    out = _product(post, WT)
-    return out[:P], out[P:] + b
+    return post
+
+
+def _compensated_maps(
+    act: Activation, s: NDArray[Any], A: FloatArray, C: FloatArray, WT: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`_next_maps` on the first hidden layer's one piece, with the rounding errors
+    of its product and bias (:func:`pwlinear._split._compensated_product`,
+    :func:`pwlinear._split._sum_error`): slopes, intercepts and their errors."""
+    out, lo = _compensated_product(_post_activations(act, s, A, C), WT)
+    FC = out[1:] + b
+    return out[:1], FC, lo[:1], lo[1:] + _sum_error(out[1:], b, FC)
 
 
 def _weights_t(net: Network) -> list[FloatArray]:
@@ -373,17 +406,34 @@ def _partition(
         # the next layer's maps: a product on each piece's first child, then a rank-one
         # update across each crossing (only the flipping neuron changes), summed in order
         every = _EVERY if continuity and W.shape[0] >= _CONTINUITY_WIDTH else 1
-        FA, FC = _next_maps(act, s[first], A, C, _weights_t(net)[li + 1], b, every)
-        _, _, _, dA, dC = _switch_effects(act, a, c, i, k, W)
+        # under relu's table the second hidden layer's maps nearly correctly rounded, from
+        # the exact first layer; else its crossings' maps are recomputed (_Before)
+        compensated = li == 0 and _compensates(act.slopes, act.offsets)
+        if compensated:  # one piece, so one parent: no continuity
+            FA, FC, lo_a, lo_c = _compensated_maps(act, s[first], A, C, _weights_t(net)[1], b)
+        else:
+            FA, FC = _next_maps(act, s[first], A, C, _weights_t(net)[li + 1], b, every)
+        old, new, dslope, dA, dC = _switch_effects(act, a, c, i, k, W)
         n_steps = np.bincount(p, minlength=first.size)
         sums += int(n_steps.max(initial=0)) + 2
-        # the second hidden layer's crossing maps, recomputed from the exact first layer
-        before = _Before(act.slopes, act.offsets, A, C, parent, s, W, b) if li == 0 else None
         A_next = _segmented_cumsum(FA, dA, p, n_steps)
-        if every == 1:
-            C = _segmented_cumsum(FC, dC, p, n_steps)
-        else:
-            C = _continuity_sums(FC, dC, p, parent, A_next, edges, every)
+        C_next = (
+            _segmented_cumsum(FC, dC, p, n_steps)
+            if every == 1
+            else _continuity_sums(FC, dC, p, parent, A_next, edges, every)
+        )
+        before = None
+        if li == 0:
+            errors = None
+            if compensated:  # nearly correctly rounded, as the sweep's _compensated_sums
+                w, doff = W.T[i], act.offsets[new] - act.offsets[old]
+                lo_a = _running_errors(A_next, lo_a, dslope * a, w, dA)
+                lo_c = _running_errors(C_next, lo_c, dslope * c + doff, w, dC)
+                A_next = A_next + lo_a
+                C_next, lo_c = _two_sum(C_next, lo_c)
+                errors = (A_next, C_next, lo_c)
+            before = _Before(act.slopes, act.offsets, A, C, parent, s, W, b, errors)
+        C = C_next
         if bounds is not None and (every > 1 or extra is not None):
             f = float(_cached(net, "running_factors", _running_factors)[li + 1])
             ua, uc = bounds[li + 1][0], bounds[li + 1][1]

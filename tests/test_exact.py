@@ -352,10 +352,12 @@ def test_float_boundaries_are_close_or_correctly_rounded(
     assert all(refined_or_close(a, b) for a, b in zip(rf.boundaries, re.boundaries))
 
 
-@pytest.mark.parametrize("seed", [149, 361])
+@pytest.mark.parametrize("seed", [879, 967])
 def test_refine_rounds_every_boundary_correctly(seed: int) -> None:
     # nets whose slopes nearly cancel at a crossing: the default boundary is within its
     # certified bound but about a hundred ulps off; refine=True rounds the exact one
+    # (seeds 149 and 361 were such nets, 28 and 12 ulps off once the second layer's maps
+    # carried their rounding errors)
     net = pl.Network.random([1, 4, 2, 2, 1], seed=seed)
     rf, re = pl.regions(net), pl.regions(net, exact=True)
     assert max(ulps_apart(a, float(b)) for a, b in zip(rf.boundaries, re.boundaries)) > 50

@@ -267,7 +267,7 @@ def test_resplitting_some_pieces_equals_splitting_the_layer_again() -> None:
     edges = np.concatenate([[-math.inf], np.sort(rng.normal(size=P - 1)) * 3, [math.inf]])
     edge_err, knots, mu, ua = np.zeros(P + 1), np.zeros(1), np.zeros(P), np.ones(n)
     before = (False, A, C, np.zeros(1, np.int64), np.zeros((1, 1), np.int8), np.array([0.0, 1.0]),
-              np.zeros(2), np.zeros((1, 1)), np.zeros(1))  # fmt: skip
+              np.zeros(2), np.zeros((1, 1)), np.zeros(1), np.zeros((0, 1)))  # fmt: skip
     EA = np.full((1, n), 1e-3)
     args = (knots, True, before, mu, mu, ua, ua)
     first = _sweep._split_layer(A, C, edges, edge_err, EA, EA, np.zeros(0, np.int64), *args)
@@ -750,8 +750,7 @@ def test_a_net_left_undecided_by_continuity_is_swept_by_products() -> None:
 def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> None:
     # _dot2_post against pwlinear._split._dot2 as _Before uses it, to the bit, signed
     # zeros included, on relu's table and a leaky one (every term, with its rounding;
-    # _split_layer's inline loop for relu's, which skips the inactive neurons, is
-    # checked against the numpy path's bits by the sweep's tests above)
+    # the sweep takes relu's maps with their errors instead: see the next test)
     from pwlinear._split import _dot2, _product_error, _two_sum
 
     slopes, offsets = np.array(table[0]), np.array(table[1])
@@ -781,6 +780,80 @@ def test_compensated_crossing_maps_are_the_numpy_paths_bits(table: tuple) -> Non
             c_hi, c_lo = _dot2(xc[None], w, b[j : j + 1], split=True, X_err=xc_err[None])
             got = _sweep._dot2_post(A, C, 0, S, 0, slopes, offsets, W[j], b[j])
             np.testing.assert_array_equal(bits(got), bits([a[0], c_hi[0], c_lo[0]]))
+
+
+@given(
+    hnp.arrays(np.float64, st.tuples(st.just(2), st.integers(1, 12)), elements=FLOATS),
+    st.integers(1, 10),
+    st.data(),
+)
+def test_second_layer_maps_carry_their_rounding_errors_on_both_paths(
+    X: np.ndarray, m: int, data
+) -> None:
+    # under relu's table the first layer's one piece has exact post-activations X (slopes,
+    # intercepts) and exact switch effects: the second layer's maps on every child carry
+    # the sum of their rounding errors, the same bits in the sweep and the numpy path, so
+    # that they are as accurate as Dot2 of every term from the first child on
+    from fractions import Fraction
+
+    from pwlinear._split import (
+        _compensated_product,
+        _product,
+        _running_errors,
+        _sum_error,
+        _two_sum,
+    )
+
+    n = X.shape[1]
+    WT = data.draw(hnp.arrays(np.float64, (n, m), elements=FLOATS))
+    b = data.draw(hnp.arrays(np.float64, m, elements=FLOATS))
+    F, F_lo = np.empty((2, m)), np.empty((2, m))
+    _sweep._compensated_product(X, WT, b, F, F_lo)
+    out, lo = _compensated_product(X, WT)
+    FC = out[1] + b
+    expect = ([out[0], FC], [lo[0], lo[1] + _sum_error(out[1], b, FC)])
+    for got, v in zip((F, F_lo), expect):
+        np.testing.assert_array_equal(got.view(np.int64), np.array(v).view(np.int64))
+    if m >= 8:  # summed as the plain product sums few rows
+        np.testing.assert_array_equal(out, _product(X, WT))
+    # then running sums along E switches of neurons i (on: +1, off: -1) of slopes ga, gc
+    E = data.draw(st.integers(0, 8))
+    i = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=E, max_size=E)), np.int64)
+    up = np.array(data.draw(st.lists(st.booleans(), min_size=E, max_size=E)), bool)
+    ga, gc = (data.draw(hnp.arrays(np.float64, E, elements=FLOATS)) for _ in range(2))
+    old, new = np.where(up, 0, 1).astype(np.int64), np.where(up, 1, 0).astype(np.int64)
+    slopes, offsets = np.array([0.0, 1.0]), np.zeros(2)
+    A_out, C_out, C_lo = (np.empty((E + 1, m)) for _ in range(3))
+    _sweep._compensated_sums(F, F_lo, ga, gc, WT, i, old, new, slopes, offsets, A_out, C_out, C_lo)
+    A_ref, C_ref = np.empty((E + 1, m)), np.empty((E + 1, m))  # the plain running sums
+    _sweep._running_outputs(
+        F[:1], F[1:], ga, gc, WT, np.zeros(E, np.int64), i, old, new, slopes, offsets, A_ref,
+        C_ref, 1, np.zeros(E + 2),
+    )  # fmt: skip
+    ds = np.where(up, 1.0, -1.0)
+    errors = [
+        _running_errors(ref, F_lo[r : r + 1], ds * g, WT[i], (ds * g)[:, None] * WT[i])
+        for r, (ref, g) in enumerate(((A_ref, ga), (C_ref, gc)))
+    ]
+    C_hi, C_err = _two_sum(C_ref, errors[1])
+    for got, v in zip((A_out, C_out, C_lo), (A_ref + errors[0], C_hi, C_err)):
+        np.testing.assert_array_equal(got.view(np.int64), v.view(np.int64))
+    u = 2.0**-53
+    for r, (hi, lo_) in enumerate(((A_out, np.zeros_like(A_out)), (C_out, C_lo))):
+        for h in range(m):
+            terms = [Fraction(x) * Fraction(w) for x, w in zip(X[r], WT[:, h])]
+            terms += [Fraction(b[h])] if r else []
+            for row in range(E + 1):
+                if row:
+                    t = row - 1
+                    terms.append(Fraction(ds[t]) * Fraction((ga, gc)[r][t]) * Fraction(WT[i[t], h]))
+                exact = sum(terms, Fraction(0))
+                k = 2 * len(terms)
+                g2 = Fraction(k * u / (1 - k * u)) ** 2
+                bound = g2 * sum(abs(t) for t in terms) + Fraction(8 * k) * Fraction(2) ** -1074
+                if not r:  # the slopes rounded once more
+                    bound += Fraction(u) * abs(exact)
+                assert abs(Fraction(hi[row, h]) + Fraction(lo_[row, h]) - exact) <= bound
 
 
 @given(st.lists(st.integers(0, 5), max_size=30))
