@@ -789,7 +789,7 @@ def regions(
     So the number of regions and breakpoints, their order and every
     activation pattern always equal those of ``exact=True``.  Each float
     boundary is within its certified error bound of the exact one (with one or
-    two hidden layers within a few ulps, from compensated products of the exact
+    two hidden layers within a few ulps, from compensated sums of the exact
     first layer; deeper, a few ulps unless weights cancel heavily; correctly
     rounded where its order was settled exactly), and a boundary whose bound
     exceeds :math:`2^{-8}` of its size is recomputed exactly and correctly

@@ -845,8 +845,8 @@ def test_second_layer_maps_carry_their_rounding_errors_on_both_paths(
             terms += [Fraction(b[h])] if r else []
             for row in range(E + 1):
                 if row:
-                    t = row - 1
-                    terms.append(Fraction(ds[t]) * Fraction((ga, gc)[r][t]) * Fraction(WT[i[t], h]))
+                    sw = row - 1  # the switch that begins this row
+                    terms.append(Fraction(ds[sw] * (ga, gc)[r][sw]) * Fraction(WT[i[sw], h]))
                 exact = sum(terms, Fraction(0))
                 k = 2 * len(terms)
                 g2 = Fraction(k * u / (1 - k * u)) ** 2
