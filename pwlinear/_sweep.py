@@ -1398,7 +1398,7 @@ def _sweep(
                 both, F_lo, ga, gc, WT, i, old, new, slopes[0], offsets[0], A_out, C_out, C_lo
             )
         else:
-            C_lo = F_lo
+            C_lo = F_lo  # (no rows: no errors)
             _running_outputs(
                 FA, FC, ga, gc, WT, p, i, old, new, slopes[k], offsets[k], A_out, C_out, ev,
                 edges,

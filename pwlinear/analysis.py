@@ -413,7 +413,7 @@ def _partition(
             FA, FC, lo_a, lo_c = _compensated_maps(act, s[first], A, C, _weights_t(net)[1], b)
         else:
             FA, FC = _next_maps(act, s[first], A, C, _weights_t(net)[li + 1], b, every)
-        old, new, dslope, dA, dC = _switch_effects(act, a, c, i, k, W)
+        old, new, _, dA, dC = _switch_effects(act, a, c, i, k, W)
         n_steps = np.bincount(p, minlength=first.size)
         sums += int(n_steps.max(initial=0)) + 2
         A_next = _segmented_cumsum(FA, dA, p, n_steps)
@@ -426,9 +426,9 @@ def _partition(
         if li == 0:
             errors = None
             if compensated:  # nearly correctly rounded, as the sweep's _compensated_sums
-                w, doff = W.T[i], act.offsets[new] - act.offsets[old]
-                lo_a = _running_errors(A_next, lo_a, dslope * a, w, dA)
-                lo_c = _running_errors(C_next, lo_c, dslope * c + doff, w, dC)
+                (_, da, dc), w = _switch_factors(act, a, c, old, new), W.T[i]
+                lo_a = _running_errors(A_next, lo_a, da, w, dA)
+                lo_c = _running_errors(C_next, lo_c, dc, w, dC)
                 A_next = A_next + lo_a
                 C_next, lo_c = _two_sum(C_next, lo_c)
                 errors = (A_next, C_next, lo_c)
@@ -543,11 +543,18 @@ def _switch_effects(
     :math:`W_{:,i}(\\Delta s\\, c_i + \\Delta o)`, one row per switch."""
     up = a > 0
     old, new = np.where(up, k, k + 1), np.where(up, k + 1, k)
-    dslope = act.slopes[new] - act.slopes[old]
+    dslope, da, dc = _switch_factors(act, a, c, old, new)
     w = W.T[i]
-    dA = (dslope * a)[:, None] * w
-    dC = (dslope * c + (act.offsets[new] - act.offsets[old]))[:, None] * w
-    return old, new, dslope, dA, dC
+    return old, new, dslope, da[:, None] * w, dc[:, None] * w
+
+
+def _switch_factors(
+    act: Activation, a: FloatArray, c: FloatArray, old: IntArray, new: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`_switch_effects`' slope changes :math:`\\Delta s` and factors of
+    :math:`W_{:,i}`, :math:`\\Delta s\\, a_i` and :math:`\\Delta s\\, c_i + \\Delta o`."""
+    dslope = act.slopes[new] - act.slopes[old]
+    return dslope, dslope * a, dslope * c + (act.offsets[new] - act.offsets[old])
 
 
 def _scaled(bounds: Any, layer: int, scale: float) -> Any:
